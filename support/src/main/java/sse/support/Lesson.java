@@ -1,0 +1,96 @@
+package sse.support;
+
+import io.javalin.Javalin;
+import io.javalin.config.JavalinConfig;
+import io.javalin.http.staticfiles.Location;
+import io.javalin.util.JavalinBindException;
+
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * What every lesson's server shares, so that each lesson's own file shows only SSE:
+ * serving its page from {@code web/NN-name/}, answering an unfinished TODO with a 501 that
+ * says what to do, and starting on {@code -Dport} (7070 by default) with the URL printed.
+ */
+public final class Lesson {
+
+    public static final int DEFAULT_PORT = 7070;
+
+    private Lesson() {
+    }
+
+    /**
+     * Serves {@code web/<lesson>/} at {@code /} and {@code web/assets/} at {@code /assets},
+     * and turns a {@link Todo} into a 501 whose body is the TODO's message.
+     */
+    public static void configure(JavalinConfig config, String lesson) {
+        config.startup.showJavalinBanner = false;
+        Path web = webRoot();
+        config.staticFiles.add(files -> {
+            files.hostedPath = "/";
+            files.directory = web.resolve(lesson).toString();
+            files.location = Location.EXTERNAL;
+        });
+        config.staticFiles.add(files -> {
+            files.hostedPath = "/assets";
+            files.directory = web.resolve("assets").toString();
+            files.location = Location.EXTERNAL;
+        });
+        config.routes.exception(Todo.class, (todo, ctx) -> ctx.status(501).result(todo.getMessage()));
+    }
+
+    /**
+     * Starts the app on {@code -Dport} (default 7070) and {@code -Dhost} (default 127.0.0.1, so
+     * the café wifi cannot reach it; {@code -Dhost=0.0.0.0} shares it with the room), prints the
+     * page's URL, and stops the server on Ctrl-C. Exits with a clear message if the port is taken.
+     */
+    public static Javalin run(Javalin app, String lesson) {
+        int port = Integer.getInteger("port", DEFAULT_PORT);
+        String host = System.getProperty("host", "127.0.0.1");
+        try {
+            app.start(host, port);
+        } catch (JavalinBindException e) {
+            System.err.println("Lesson " + lesson + " could not start: port " + port
+                    + " is in use (another lesson still running?). Stop it, or add -Dport=" + (port + 1) + ".");
+            System.exit(1);
+        }
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            app.stop();
+            System.out.println("Lesson " + lesson + " stopped.");
+        }, "lesson-shutdown"));
+        // System.out, not a logger: `mvn -q` hides log output but not this line.
+        System.out.println("Lesson " + lesson + " is running: open http://localhost:" + app.port() + "/  (Ctrl-C stops it)");
+        return app;
+    }
+
+    /**
+     * The repository's {@code web/} folder: found by walking up from the working directory and
+     * from where this class was loaded, so it works from the root, a module folder or an IDE.
+     */
+    public static Path webRoot() {
+        return findUp(Path.of("").toAbsolutePath())
+                .or(() -> codeLocation().flatMap(Lesson::findUp))
+                .orElseThrow(() -> new IllegalStateException(
+                        "Cannot find the web/ folder with the lesson pages; run from inside the repository."));
+    }
+
+    private static Optional<Path> findUp(Path start) {
+        for (Path dir = start; dir != null; dir = dir.getParent()) {
+            if (Files.isDirectory(dir.resolve("web").resolve("assets"))) {
+                return Optional.of(dir.resolve("web"));
+            }
+        }
+        return Optional.empty();
+    }
+
+    private static Optional<Path> codeLocation() {
+        try {
+            return Optional.of(Path.of(Lesson.class.getProtectionDomain().getCodeSource().getLocation().toURI()));
+        } catch (URISyntaxException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+}
