@@ -97,22 +97,23 @@ public final class SseClientApp {
         sse.support.Todo.remind(1, "call client.keepAlive() so the stream stays open",
                 "docs/02-sse-client.md#todo-1-keep-the-stream-open");
 
-        int number = clientsSoFar.incrementAndGet();
-        // TODO 2: send a "welcome" event whose data is this text, with its line breaks.
-        String welcome = "Welcome, client " + number + "!\n"
-                + "A tick comes every " + options.interval().toMillis() + " ms.\n"
-                + "This text has three lines.";
-        sse.support.Todo.remind(2, "send the welcome text as an event named \"welcome\"",
-                "docs/02-sse-client.md#todo-2-a-named-event");
-
         AtomicLong ticks = new AtomicLong();
         ScheduledFuture<?> ticking = ticker.scheduleAtFixedRate(() -> tick(client, ticks.incrementAndGet()),
                 options.interval().toMillis(), options.interval().toMillis(), TimeUnit.MILLISECONDS);
         schedules.add(ticking);
-        // TODO 4: stop this client's ticks when it leaves.
-        //   Javalin calls onClose when a write to the client fails.
-        sse.support.Todo.remind(4, "cancel this client's ticks in client.onClose(...)",
-                "docs/02-sse-client.md#todo-4-stop-when-the-client-leaves");
+        // TODO 2: stop this client's ticks when it leaves.
+        //   Javalin calls onClose when a write to the client fails. Register it before the
+        //   first write: a client that is already gone fails on the welcome.
+        sse.support.Todo.remind(2, "cancel this client's ticks in client.onClose(...)",
+                "docs/02-sse-client.md#todo-2-stop-when-the-client-leaves");
+
+        int number = clientsSoFar.incrementAndGet();
+        // TODO 3: send a "welcome" event whose data is this text, with its line breaks.
+        String welcome = "Welcome, client " + number + "!\n"
+                + "A tick comes every " + options.interval().toMillis() + " ms.\n"
+                + "This text has three lines.";
+        sse.support.Todo.remind(3, "send the welcome text as an event named \"welcome\"",
+                "docs/02-sse-client.md#todo-3-a-named-event");
     }
 
     /** A periodic task that throws is cancelled without a word: say what went wrong instead. */
@@ -130,9 +131,9 @@ public final class SseClientApp {
 
     private void sendTick(SseClient client, long n) {
         String time = options.clock().instant().truncatedTo(ChronoUnit.SECONDS).toString();
-        // TODO 3: send the tick as an event named "tick", with the record as its data and n as its id.
+        // TODO 4: send the tick as an event named "tick", with the record as its data and n as its id.
         //   Javalin writes a record as JSON; the id lets a reconnecting browser say where it was.
-        throw sse.support.Todo.todo(3, "send new Tick(n, time) as an event named \"tick\" with id n",
-                "docs/02-sse-client.md#todo-3-json-data-and-an-id");
+        throw sse.support.Todo.todo(4, "send new Tick(n, time) as an event named \"tick\" with id n",
+                "docs/02-sse-client.md#todo-4-json-data-and-an-id");
     }
 }

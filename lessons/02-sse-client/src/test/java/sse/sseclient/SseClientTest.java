@@ -29,9 +29,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SseClientTest {
 
     static final String TODO_1 = "Look at TODO 1 in SseClientApp.java (docs/02-sse-client.md#todo-1-keep-the-stream-open).";
-    static final String TODO_2 = "Look at TODO 2 in SseClientApp.java (docs/02-sse-client.md#todo-2-a-named-event).";
-    static final String TODO_3 = "Look at TODO 3 in SseClientApp.java (docs/02-sse-client.md#todo-3-json-data-and-an-id).";
-    static final String TODO_4 = "Look at TODO 4 in SseClientApp.java (docs/02-sse-client.md#todo-4-stop-when-the-client-leaves).";
+    static final String TODO_2 = "Look at TODO 2 in SseClientApp.java (docs/02-sse-client.md#todo-2-stop-when-the-client-leaves).";
+    static final String TODO_3 = "Look at TODO 3 in SseClientApp.java (docs/02-sse-client.md#todo-3-a-named-event).";
+    static final String TODO_4 = "Look at TODO 4 in SseClientApp.java (docs/02-sse-client.md#todo-4-json-data-and-an-id).";
 
     static final Duration INTERVAL = Duration.ofMillis(50);
     static final Duration WITHIN = Duration.ofSeconds(3);
@@ -71,10 +71,10 @@ class SseClientTest {
     @DisplayName("a new client first gets a welcome event whose three lines arrive intact")
     void welcome() {
         try (EventStream stream = EventStream.open(start().resolve("/events"))) {
-            ServerSentEvent first = stream.next(WITHIN, "No event arrived. " + TODO_1 + " " + TODO_2);
+            ServerSentEvent first = stream.next(WITHIN, "No event arrived. " + TODO_1 + " " + TODO_3);
             assertEquals(new ServerSentEvent("welcome",
                     "Welcome, client 1!\nA tick comes every 50 ms.\nThis text has three lines.", ""), first,
-                    "the first event should be the welcome. " + TODO_2);
+                    "the first event should be the welcome. " + TODO_3);
             assertTrue(stream.raw().startsWith("event: welcome\ndata: Welcome, client 1!\ndata: A tick comes every 50 ms.\n"
                     + "data: This text has three lines.\n\n"), "each line of the text travels on its own data: line, got "
                     + stream.describe());
@@ -85,14 +85,14 @@ class SseClientTest {
     @DisplayName("ticks are named events with JSON data and increasing ids, and every third an unnamed event follows")
     void ticksAndMessages() throws Exception {
         try (EventStream stream = EventStream.open(start().resolve("/events"))) {
-            stream.next(WITHIN, "No welcome event arrived. " + TODO_1 + " " + TODO_2);
-            List<ServerSentEvent> events = stream.next(4, WITHIN, "The stream should go on with ticks. " + TODO_1 + " " + TODO_3);
+            stream.next(WITHIN, "No welcome event arrived. " + TODO_1 + " " + TODO_3);
+            List<ServerSentEvent> events = stream.next(4, WITHIN, "The stream should go on with ticks. " + TODO_1 + " " + TODO_4);
             for (int n = 1; n <= 3; n++) {
                 ServerSentEvent tick = events.get(n - 1);
-                assertEquals("tick", tick.type(), "event " + n + " after the welcome should be a tick. " + TODO_3);
-                assertEquals(String.valueOf(n), tick.lastEventId(), "a tick's id is its number. " + TODO_3);
+                assertEquals("tick", tick.type(), "event " + n + " after the welcome should be a tick. " + TODO_4);
+                assertEquals(String.valueOf(n), tick.lastEventId(), "a tick's id is its number. " + TODO_4);
                 JsonNode data = JSON.readTree(tick.data());
-                assertEquals(n, data.get("n").asLong(), "the JSON's n. " + TODO_3 + " Data was: " + tick.data());
+                assertEquals(n, data.get("n").asLong(), "the JSON's n. " + TODO_4 + " Data was: " + tick.data());
                 assertEquals("2026-01-01T09:00:0" + (n - 1) + "Z", data.get("time").asText(), "the JSON's time");
             }
             assertEquals(new ServerSentEvent("message", "3 ticks sent to you so far", "3"), events.get(3),
@@ -113,8 +113,8 @@ class SseClientTest {
                     + "ticking, but " + lesson.tickingClients() + " are");
             leaves.close();
             Await.until(() -> lesson.tickingClients() == 1, WITHIN, () -> "The client left but its ticks are still "
-                    + "scheduled (" + lesson.tickingClients() + " clients ticking). " + TODO_4);
-            stays.next(3, WITHIN, "The client that stayed should keep getting events. " + TODO_1 + " " + TODO_3);
+                    + "scheduled (" + lesson.tickingClients() + " clients ticking). " + TODO_2);
+            stays.next(3, WITHIN, "The client that stayed should keep getting events. " + TODO_1 + " " + TODO_4);
         }
     }
 
@@ -122,7 +122,7 @@ class SseClientTest {
     @DisplayName("stopping the server stops the tick thread")
     void stopStopsTicker() {
         try (EventStream stream = EventStream.open(start().resolve("/events"))) {
-            stream.next(2, WITHIN, "No welcome and tick. " + TODO_1 + " " + TODO_2 + " " + TODO_3);
+            stream.next(2, WITHIN, "No welcome and tick. " + TODO_1 + " " + TODO_3 + " " + TODO_4);
             app.stop();
             Await.until(lesson::tickerStopped, WITHIN, () -> "the tick thread should stop with the server");
         }
