@@ -1,0 +1,143 @@
+package sse.tools;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The workshop's command-line tools, run from the repository root with
+ * <pre>
+ * ./mvnw -q -pl tools compile exec:java -Dexec.args="COMMAND ..."
+ * </pre>
+ * This class only reads the command and hands it to {@link Starters}, {@link DocsCheck} or
+ * {@link StreamLoad}. Exit codes: 0 all good, 1 a problem was found (or an error happened),
+ * 2 the command was not understood or was refused.
+ */
+public final class Tools {
+
+    static final String RUN = "./mvnw -q -pl tools compile exec:java -Dexec.args=";
+
+    static final String USAGE = String.join("\n",
+            "Usage: " + RUN + "\"COMMAND ...\"   (from the repository root)",
+            "",
+            "Commands:",
+            "  starters --check   check that every lessons/NN-name/src/main/ is what its solution derives",
+            "  starters --write   write lessons/NN-name/src/main/ from solutions/NN-name/src/main/",
+            "  docs --check       check the docs: code snippets match the code, links and TODO pointers resolve",
+            "  load --url URL [--clients N] [--seconds T] [--probe URL]",
+            "                     hold N event streams open on a server on this machine for T seconds",
+            "                     (defaults: N=" + StreamLoad.DEFAULT_CLIENTS + ", T=" + StreamLoad.DEFAULT_SECONDS
+                    + ", probe = the URL's origin + /; at most N=" + StreamLoad.MAX_CLIENTS
+                    + ", T=" + StreamLoad.MAX_SECONDS + ")",
+            "  --help             show this text",
+            "",
+            "Example: " + RUN + "\"load --url http://localhost:7070/events --clients 2000\"");
+
+    private Tools() {
+    }
+
+    public static void main(String[] args) {
+        // The only System.exit: everything else returns an exit code, so tests can call it.
+        System.exit(run(args, System.out, System.err));
+    }
+
+    /** Runs one command; returns the exit code. Problems are printed, never thrown. */
+    static int run(String[] args, PrintStream out, PrintStream err) {
+        try {
+            return dispatch(Arrays.asList(args), out, err);
+        } catch (UsageException e) {
+            err.println("error: " + e.getMessage());
+            return 2;
+        } catch (UncheckedIOException e) {
+            err.println("error: " + oneLine(e.getCause()));
+            return 1;
+        } catch (IOException | RuntimeException e) {
+            err.println("error: " + oneLine(e));
+            return 1;
+        }
+    }
+
+    private static int dispatch(List<String> args, PrintStream out, PrintStream err) throws IOException {
+        if (args.isEmpty()) {
+            err.println(USAGE);
+            return 2;
+        }
+        if (args.contains("--help") || args.contains("-h")) {
+            out.println(USAGE); // asked for: not an error
+            return 0;
+        }
+        String command = args.get(0);
+        List<String> options = args.subList(1, args.size());
+        switch (command) {
+            case "starters":
+                if (options.equals(List.of("--check"))) {
+                    return Starters.check(findRoot(), out);
+                }
+                if (options.equals(List.of("--write"))) {
+                    return Starters.write(findRoot(), out);
+                }
+                return unknown("starters needs exactly one of --check or --write", err);
+            case "docs":
+                if (options.equals(List.of("--check"))) {
+                    return DocsCheck.run(findRoot(), out);
+                }
+                return unknown("docs needs --check", err);
+            case "load":
+                StreamLoad.Summary summary = StreamLoad.run(StreamLoad.Options.parse(options), out);
+                return summary.withHeaders() > 0 ? 0 : 1; // not one stream opened: say so to scripts too
+            default:
+                return unknown("unknown command '" + command + "'", err);
+        }
+    }
+
+    private static int unknown(String message, PrintStream err) {
+        err.println("error: " + message);
+        err.println(USAGE);
+        return 2;
+    }
+
+    /**
+     * The repository root: the nearest folder, from the working directory up, that has
+     * {@code pom.xml}, {@code lessons/} and {@code solutions/}.
+     */
+    static Path findRoot() {
+        return findRoot(Path.of("").toAbsolutePath());
+    }
+
+    static Path findRoot(Path start) {
+        for (Path dir = start.toAbsolutePath().normalize(); dir != null; dir = dir.getParent()) {
+            if (Files.isRegularFile(dir.resolve("pom.xml"))
+                    && Files.isDirectory(dir.resolve("lessons"))
+                    && Files.isDirectory(dir.resolve("solutions"))) {
+                return dir;
+            }
+        }
+        throw new UsageException("cannot find the repository root (a folder with pom.xml, lessons/ and solutions/)"
+                + " above " + start.toAbsolutePath() + "; run from inside the repository");
+    }
+
+    /** A path relative to the root, with forward slashes on every platform, for messages. */
+    static String display(Path root, Path path) {
+        Path relative = path.isAbsolute() ? root.relativize(path) : path;
+        return relative.toString().replace('\\', '/');
+    }
+
+    private static String oneLine(Throwable e) {
+        String message = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+        if (e instanceof java.nio.file.NoSuchFileException) {
+            message = "no such file: " + message;
+        }
+        return message.replaceAll("\\s*\\R\\s*", " ");
+    }
+
+    /** The command was not understood or is refused: exit code 2, one line of explanation. */
+    static final class UsageException extends RuntimeException {
+        UsageException(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

@@ -1,0 +1,166 @@
+package sse.tools;
+
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class DocsCheckTest {
+
+    private static final List<String> SOURCE = List.of(
+            "class Clock {",
+            "    void start(SseClient client) {",
+            "        client.keepAlive();",
+            "        // solution:begin",
+            "        client.sendEvent(\"tick\", now());",
+            "        // solution:starter",
+            "        // throw Todo.todo(1, \"send\", \"docs/x.md#todo-1\");",
+            "        // solution:end",
+            "        client.onClose(() -> log(\"closed\"));   ",
+            "",
+            "        log(\"started\");",
+            "    }",
+            "}");
+
+    private static int unmatched(String... snippet) {
+        return DocsCheck.firstUnmatchedLine(List.of(snippet), DocsCheck.sourceView(SOURCE));
+    }
+
+    // --- snippets --------------------------------------------------------------------------------
+
+    @Test
+    void an_exact_run_of_lines_matches() {
+        assertEquals(-1, unmatched("class Clock {", "    void start(SseClient client) {", "        client.keepAlive();"));
+    }
+
+    @Test
+    void indentation_is_compared_relative_to_the_block_and_trailing_spaces_are_ignored() {
+        assertEquals(-1, unmatched("client.keepAlive();  ", "client.sendEvent(\"tick\", now());",
+                "client.onClose(() -> log(\"closed\"));"));
+        assertEquals(-1, unmatched("  void start(SseClient client) {", "      client.keepAlive();"));
+        assertEquals(1, unmatched("void start(SseClient client) {", "client.keepAlive();"),
+                "relative indentation must be kept");
+    }
+
+    @Test
+    void markers_and_starter_parts_are_removed_from_the_source() {
+        assertEquals(-1, unmatched("client.keepAlive();", "client.sendEvent(\"tick\", now());", "client.onClose(() -> log(\"closed\"));"));
+        assertEquals(1, unmatched("client.keepAlive();", "// solution:begin"));
+        assertEquals(0, unmatched("throw Todo.todo(1, \"send\", \"docs/x.md#todo-1\");"));
+    }
+
+    @Test
+    void an_elision_line_matches_any_number_of_lines_including_none() {
+        assertEquals(-1, unmatched("void start(SseClient client) {", "    // ...", "    log(\"started\");", "}"));
+        assertEquals(-1, unmatched("client.keepAlive();", "// ...", "client.sendEvent(\"tick\", now());"));
+        assertEquals(-1, unmatched("// ...", "log(\"started\");"));
+        assertEquals(-1, unmatched("class Clock {", "// ...", "}"));
+    }
+
+    @Test
+    void blank_lines_must_match_blank_lines() {
+        assertEquals(-1, unmatched("client.onClose(() -> log(\"closed\"));", "", "log(\"started\");"));
+        assertEquals(1, unmatched("client.onClose(() -> log(\"closed\"));", "log(\"started\");"));
+    }
+
+    @Test
+    void a_mismatch_names_the_first_snippet_line_that_is_not_there() {
+        assertEquals(2, unmatched("void start(SseClient client) {", "    client.keepAlive();", "    client.sendEvent(\"tock\", now());"));
+        assertEquals(0, unmatched("nowhere();"));
+        assertEquals(3, unmatched("class Clock {", "// ...", "        log(\"started\");", "missing();"));
+    }
+
+    // --- slugs -----------------------------------------------------------------------------------
+
+    @Test
+    void slugs_are_github_style() {
+        assertEquals("todo-1-send-the-first-event", DocsCheck.slug("TODO 1: send the first event"));
+        assertEquals("the-accept-header", DocsCheck.slug("The `Accept` header"));
+        assertEquals("why-not-websockets", DocsCheck.slug("Why not WebSockets?"));
+        assertEquals("server_sent-events--the-format", DocsCheck.slug("Server_Sent Events — the format"));
+        assertEquals("see-the-spec", DocsCheck.slug("See [the spec](https://html.spec.whatwg.org/)"));
+        assertEquals("café-wifi", DocsCheck.slug("Café wifi"));
+    }
+
+    @Test
+    void duplicate_headings_get_numbered_and_code_blocks_have_no_headings() {
+        List<String> markdown = List.of(
+                "# Lesson 1", "", "## Try it", "", "```bash", "# not a heading", "```",
+                "## Try it", "Setext heading", "--------------", "## Try it ##");
+        assertEquals(List.of("lesson-1", "try-it", "try-it-1", "setext-heading", "try-it-2"),
+                List.copyOf(DocsCheck.headingSlugs(markdown)));
+    }
+
+    // --- a small repository ----------------------------------------------------------------------
+
+    @Test
+    void snippets_links_and_todo_pointers_are_checked_in_a_repository(@TempDir Path root) throws IOException {
+        write(root, "solutions/01-demo/src/main/java/App.java",
+                "class App {\n    // solution:begin\n    int x = 1;\n    // solution:starter\n"
+                        + "    // String todo = \"docs/01-demo.md#todo-1\";\n    // solution:end\n"
+                        + "    String dead = \"(read docs/01-demo.md#todo-9)\";\n"
+                        + "    // a comment may name docs/nowhere.md#x\n}\n");
+        write(root, "README.md", "# Workshop\n\nStart with [lesson 1](docs/01-demo.md#todo-1) or [nothing](docs/none.md).\n"
+                + "[web](https://example.com) `[code](not/checked.md)`\n");
+        write(root, "docs/01-demo.md", String.join("\n",
+                "# Lesson 1", "", "## TODO 1", "",
+                "<!-- snippet: solutions/01-demo/src/main/java/App.java -->", "```java", "int x = 1;", "```", "",
+                "<!-- snippet: solutions/01-demo/src/main/java/App.java -->", "", "```java", "int x = 2;", "```",
+                "Back to [the top](#lesson-1), [a missing part](#lesson-2), [the readme](../README.md#workshop).",
+                ""));
+
+        List<String> problems = DocsCheck.check(root);
+
+        assertEquals(List.of(
+                "README.md:3: link docs/none.md: no such file or folder docs/none.md",
+                "docs/01-demo.md:10: snippet does not match solutions/01-demo/src/main/java/App.java:"
+                        + " line 13 'int x = 2;' is not there (after the lines before it)",
+                "docs/01-demo.md:15: link #lesson-2: docs/01-demo.md has no heading #lesson-2"
+                        + " (its headings: #lesson-1, #todo-1)",
+                "solutions/01-demo/src/main/java/App.java:7: TODO pointer docs/01-demo.md#todo-9:"
+                        + " docs/01-demo.md has no heading #todo-9 (its headings: #lesson-1, #todo-1)"),
+                problems);
+    }
+
+    @Test
+    void string_literals_are_found_outside_comments() {
+        List<DocsCheck.StringLiteral> literals = DocsCheck.stringLiterals(String.join("\n",
+                "// \"in a line comment\"",
+                "/* \"in a block comment\"", "*/ char q = '\"';",
+                "String a = \"one \\\" two\";",
+                "String b = \"\"\"",
+                "    block",
+                "    \"\"\";"));
+        assertEquals(List.of(
+                new DocsCheck.StringLiteral("one \\\" two", 4),
+                new DocsCheck.StringLiteral("\n    block\n    ", 5)), literals);
+    }
+
+    // --- the real repository ----------------------------------------------------------------------
+
+    @Test
+    @DisplayName("every snippet, link and TODO pointer in the docs resolves")
+    void every_snippet_link_and_todo_pointer_in_the_docs_resolves() throws IOException {
+        Path root = Tools.findRoot();
+        if (!Files.isDirectory(root.resolve("docs"))) {
+            // Passes vacuously until the docs/ folder exists; from then on everything is checked.
+            System.out.println("docs/ does not exist yet: nothing to check");
+            return;
+        }
+        List<String> problems = DocsCheck.check(root);
+        assertTrue(problems.isEmpty(), () -> String.join("\n", problems));
+    }
+
+    private static void write(Path root, String file, String text) throws IOException {
+        Path path = root.resolve(file);
+        Files.createDirectories(path.getParent());
+        Files.writeString(path, text);
+    }
+}
