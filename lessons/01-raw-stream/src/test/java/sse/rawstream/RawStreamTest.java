@@ -53,7 +53,7 @@ class RawStreamTest {
     @DisplayName("the response is 200 with the headers of an event stream")
     void headers() {
         try (EventStream stream = EventStream.open(start(null).resolve("/events"))) {
-            assertEquals(200, stream.status(), "status. " + TODO_1 + "\n" + stream.describe());
+            assertEquals(200, stream.status(), "The status should be 200. " + TODO_1 + "\n" + stream.describe());
             String contentType = stream.header("Content-Type").orElse("(none)").toLowerCase(Locale.ROOT).replace(" ", "");
             assertTrue(contentType.startsWith("text/event-stream"),
                     "Content-Type should be text/event-stream, was " + contentType + ". " + TODO_1);
