@@ -1,6 +1,5 @@
 package sse.rawstream;
 
-import io.javalin.Javalin;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -9,10 +8,8 @@ import sse.check.EventStream;
 import sse.check.PageCheck;
 import sse.check.ServerSentEvent;
 import sse.check.SteppingClock;
+import sse.check.TestServer;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,25 +31,25 @@ class RawStreamTest {
     static final Duration WITHIN = Duration.ofSeconds(3);
 
     private RawStreamApp lesson;
-    private Javalin app;
+    private TestServer server;
 
-    private URI start(String allowOrigin) {
+    private TestServer start(String allowOrigin) {
         lesson = new RawStreamApp(new RawStreamApp.Options(INTERVAL, new SteppingClock(START, Duration.ofSeconds(1)), allowOrigin));
-        app = lesson.create().start("127.0.0.1", 0);
-        return URI.create("http://127.0.0.1:" + app.port());
+        server = TestServer.start(lesson.create());
+        return server;
     }
 
     @AfterEach
     void stop() {
-        if (app != null) {
-            app.stop();
+        if (server != null) {
+            server.close();
         }
     }
 
     @Test
     @DisplayName("the response is 200 with the headers of an event stream")
     void headers() {
-        try (EventStream stream = EventStream.open(start(null).resolve("/events"))) {
+        try (EventStream stream = EventStream.open(start(null).uri("/events"))) {
             assertEquals(200, stream.status(), "The status should be 200. " + TODO_1 + "\n" + stream.describe());
             String contentType = stream.header("Content-Type").orElse("(none)").toLowerCase(Locale.ROOT).replace(" ", "");
             assertTrue(contentType.startsWith("text/event-stream"),
@@ -68,7 +65,7 @@ class RawStreamTest {
     @Test
     @DisplayName("each event is a data line and a blank line, flushed as soon as it is written")
     void exactFraming() {
-        try (EventStream stream = EventStream.open(start(null).resolve("/events")).expectEventStream(TODO_2)) {
+        try (EventStream stream = EventStream.open(start(null).uri("/events")).expectEventStream(TODO_2)) {
             String expected = "data: 2026-01-01T09:00:00Z\n\ndata: 2026-01-01T09:00:01Z\n\n";
             String raw = stream.awaitRaw(bytes -> bytes.length() >= expected.length(), WITHIN,
                     "Two events should arrive, each as `data: <time>` and a blank line. " + TODO_2 + " " + TODO_3);
@@ -80,7 +77,7 @@ class RawStreamTest {
     @Test
     @DisplayName("the browser would see one message per interval, in order, carrying the time")
     void eventsInOrder() {
-        try (EventStream stream = EventStream.open(start(null).resolve("/events")).expectEventStream(TODO_3)) {
+        try (EventStream stream = EventStream.open(start(null).uri("/events")).expectEventStream(TODO_3)) {
             long begun = System.nanoTime();
             List<ServerSentEvent> events = stream.next(3, WITHIN, TODO_2 + " " + TODO_3);
             Duration took = Duration.ofNanos(System.nanoTime() - begun);
@@ -97,8 +94,7 @@ class RawStreamTest {
     @Test
     @DisplayName("when the client leaves, the next write fails, the loop ends and its thread is freed")
     void stopsWhenClientLeaves() {
-        URI base = start(null);
-        EventStream stream = EventStream.open(base.resolve("/events")).expectEventStream(TODO_3);
+        EventStream stream = EventStream.open(start(null).uri("/events")).expectEventStream(TODO_3);
         stream.next(1, WITHIN, TODO_2 + " " + TODO_3);
         assertEquals(1, lesson.openStreams(), "one client is connected, so one stream should be open");
         stream.close();
@@ -110,7 +106,7 @@ class RawStreamTest {
     @Test
     @DisplayName("a page on another origin may read the stream only when that origin is allowed")
     void allowedOrigin() {
-        try (EventStream stream = EventStream.open(start("http://localhost:5173").resolve("/events"))) {
+        try (EventStream stream = EventStream.open(start("http://localhost:5173").uri("/events"))) {
             assertEquals("http://localhost:5173", stream.header("Access-Control-Allow-Origin").orElse("(none)"),
                     "Access-Control-Allow-Origin. " + TODO_1 + "\n" + stream.describe());
         }
@@ -118,10 +114,8 @@ class RawStreamTest {
 
     @Test
     @DisplayName("the server serves the lesson's page at /")
-    void servesPage() throws Exception {
-        URI base = start(null);
-        HttpResponse<String> page = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(base.resolve("/")).timeout(WITHIN).build(), HttpResponse.BodyHandlers.ofString());
+    void servesPage() {
+        HttpResponse<String> page = start(null).get("/");
         assertEquals(200, page.statusCode(), "GET / should answer with the page");
         assertTrue(page.body().contains("new EventSource(\"/events\")"), "GET / should be web/01-raw-stream/index.html");
     }

@@ -1,9 +1,9 @@
 package sse.sseclient;
 
-import io.javalin.Javalin;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import sse.check.Browser;
+import sse.check.TestServer;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -18,10 +18,9 @@ class SseClientBrowserIT {
     @Test
     @DisplayName("in headless Chromium the page shows the welcome, the ticks with their ids, and the unnamed events")
     void pageShowsEvents() {
-        Javalin app = new SseClientApp(new SseClientApp.Options(Duration.ofMillis(100), 2, Clock.systemUTC()))
-                .create().start("127.0.0.1", 0);
-        try (Browser browser = Browser.start()) {
-            browser.open("http://127.0.0.1:" + app.port() + "/");
+        SseClientApp lesson = new SseClientApp(new SseClientApp.Options(Duration.ofMillis(100), 2, Clock.systemUTC()));
+        try (TestServer server = TestServer.start(lesson.create()); Browser browser = Browser.start()) {
+            browser.open(server.uri("/").toString());
             browser.awaitText("#tick-count", count -> !count.isEmpty() && Integer.parseInt(count) >= 4, Duration.ofSeconds(10));
             assertEquals("Welcome, client 1!\nA tick comes every 100 ms.\nThis text has three lines.", browser.text("#welcome"),
                     "the welcome's line breaks should survive the trip");
@@ -31,8 +30,6 @@ class SseClientBrowserIT {
             // Read both in one script: a tick may arrive between two separate reads.
             assertEquals(List.of(true), List.of(browser.script("return document.getElementById('tick-count').textContent"
                     + " === document.getElementById('last-id').textContent")), "the last id shown is the last tick's number");
-        } finally {
-            app.stop();
         }
     }
 }

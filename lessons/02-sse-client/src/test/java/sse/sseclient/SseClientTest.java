@@ -2,7 +2,6 @@ package sse.sseclient;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.javalin.Javalin;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
@@ -11,10 +10,9 @@ import sse.check.EventStream;
 import sse.check.PageCheck;
 import sse.check.ServerSentEvent;
 import sse.check.SteppingClock;
+import sse.check.TestServer;
 
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.time.Instant;
@@ -38,26 +36,26 @@ class SseClientTest {
     static final ObjectMapper JSON = new ObjectMapper();
 
     private SseClientApp lesson;
-    private Javalin app;
+    private TestServer server;
 
-    private URI start() {
+    private TestServer start() {
         lesson = new SseClientApp(new SseClientApp.Options(INTERVAL, 3,
                 new SteppingClock(Instant.parse("2026-01-01T09:00:00Z"), Duration.ofSeconds(1))));
-        app = lesson.create().start("127.0.0.1", 0);
-        return URI.create("http://127.0.0.1:" + app.port());
+        server = TestServer.start(lesson.create());
+        return server;
     }
 
     @AfterEach
     void stop() {
-        if (app != null) {
-            app.stop();
+        if (server != null) {
+            server.close();
         }
     }
 
     @Test
     @DisplayName("Javalin answers 200 with the event-stream headers, and also asks proxies not to buffer")
     void headers() {
-        try (EventStream stream = EventStream.open(start().resolve("/events"))) {
+        try (EventStream stream = EventStream.open(start().uri("/events"))) {
             stream.expectEventStream("SseClient sets these itself: is the route declared with config.routes.sse?");
             assertEquals("text/event-stream;charset=utf-8",
                     stream.header("Content-Type").orElseThrow().toLowerCase(Locale.ROOT).replace(" ", ""));
@@ -70,7 +68,7 @@ class SseClientTest {
     @Test
     @DisplayName("a new client first gets a welcome event whose three lines arrive intact")
     void welcome() {
-        try (EventStream stream = EventStream.open(start().resolve("/events"))) {
+        try (EventStream stream = EventStream.open(start().uri("/events"))) {
             ServerSentEvent first = stream.next(WITHIN, "No event arrived. " + TODO_1 + " " + TODO_3);
             assertEquals(new ServerSentEvent("welcome",
                     "Welcome, client 1!\nA tick comes every 50 ms.\nThis text has three lines.", ""), first,
@@ -84,7 +82,7 @@ class SseClientTest {
     @Test
     @DisplayName("ticks are named events with JSON data and increasing ids, and every third an unnamed event follows")
     void ticksAndMessages() throws Exception {
-        try (EventStream stream = EventStream.open(start().resolve("/events"))) {
+        try (EventStream stream = EventStream.open(start().uri("/events"))) {
             stream.next(WITHIN, "No welcome event arrived. " + TODO_1 + " " + TODO_3);
             List<ServerSentEvent> events = stream.next(4, WITHIN, "The stream should go on with ticks. " + TODO_1 + " " + TODO_4);
             for (int n = 1; n <= 3; n++) {
@@ -106,7 +104,7 @@ class SseClientTest {
     @Test
     @DisplayName("when a client leaves its ticks stop, and the others' go on")
     void ticksStopWhenClientLeaves() {
-        URI events = start().resolve("/events");
+        URI events = start().uri("/events");
         try (EventStream stays = EventStream.open(events)) {
             EventStream leaves = EventStream.open(events);
             Await.until(() -> lesson.tickingClients() == 2, WITHIN, () -> "two clients connected, so two should be "
@@ -121,19 +119,17 @@ class SseClientTest {
     @Test
     @DisplayName("stopping the server stops the tick thread")
     void stopStopsTicker() {
-        try (EventStream stream = EventStream.open(start().resolve("/events"))) {
+        try (EventStream stream = EventStream.open(start().uri("/events"))) {
             stream.next(2, WITHIN, "No welcome and tick. " + TODO_1 + " " + TODO_3 + " " + TODO_4);
-            app.stop();
+            server.close();
             Await.until(lesson::tickerStopped, WITHIN, () -> "the tick thread should stop with the server");
         }
     }
 
     @Test
     @DisplayName("without Accept: text/event-stream Javalin's SseClient sends nothing at all")
-    void needsAcceptHeader() throws Exception {
-        URI events = start().resolve("/events");
-        HttpResponse<String> plain = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(events).timeout(WITHIN).build(), HttpResponse.BodyHandlers.ofString());
+    void needsAcceptHeader() {
+        HttpResponse<String> plain = start().get("/events");
         assertFalse(plain.headers().firstValue("Content-Type").orElse("").startsWith("text/event-stream"),
                 "a request without the Accept header is not a stream");
         assertEquals("", plain.body(), "curl needs -H 'Accept: text/event-stream' to see events");
