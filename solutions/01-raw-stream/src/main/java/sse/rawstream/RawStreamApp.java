@@ -77,8 +77,8 @@ public final class RawStreamApp {
     /** The status and headers that make a response an event stream. */
     static void startEventStream(Context ctx) {
         // TODO 1: answer 200 with the headers of an event stream:
-        //   Content-Type text/event-stream (UTF-8 is the only encoding SSE allows) and
-        //   Cache-Control no-cache, so no cache or proxy keeps a copy of a live stream.
+        //   Content-Type "text/event-stream; charset=utf-8" (UTF-8 is the only encoding SSE allows)
+        //   and Cache-Control no-cache, so no cache or proxy keeps a copy of a live stream.
         // solution:begin
         ctx.status(200);
         ctx.contentType("text/event-stream; charset=utf-8");
