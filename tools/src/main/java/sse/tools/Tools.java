@@ -33,6 +33,9 @@ public final class Tools {
             "                     (defaults: N=" + StreamLoad.DEFAULT_CLIENTS + ", T=" + StreamLoad.DEFAULT_SECONDS
                     + ", probe = the URL's origin + /; at most N=" + StreamLoad.MAX_CLIENTS
                     + ", T=" + StreamLoad.MAX_SECONDS + ")",
+            "  churn --url URL [--clients N] [--rounds R] [--stats URL] [--hold-ms MS] [--pause-ms MS]",
+            "                     open N streams, drop them abruptly, print the server's stats; R rounds",
+            "                     (defaults: N=100, R=10, stats = the URL's origin + /stats)",
             "  --help             show this text",
             "",
             "Example: " + RUN + "\"load --url http://localhost:7070/events --clients 2000\"");
@@ -89,6 +92,9 @@ public final class Tools {
             case "load":
                 StreamLoad.Summary summary = StreamLoad.run(StreamLoad.Options.parse(options), out);
                 return summary.withHeaders() > 0 ? 0 : 1; // not one stream opened: say so to scripts too
+            case "churn":
+                StreamChurn.run(StreamChurn.Options.parse(options), out);
+                return 0;
             default:
                 return unknown("unknown command '" + command + "'", err);
         }
