@@ -64,6 +64,8 @@ public final class SseClientApp {
 
     public SseClientApp(Options options) {
         this.options = options;
+        // Otherwise a cancelled task stays queued, holding its client, until its next run was due.
+        ticker.setRemoveOnCancelPolicy(true);
     }
 
     public static void main(String[] args) {
