@@ -8,6 +8,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /** A lesson's server started for one test: on loopback, on a free port, stopped by {@link #close()}. */
@@ -34,11 +35,28 @@ public final class TestServer implements AutoCloseable {
 
     /** A plain GET (no {@code Accept: text/event-stream}), answered within 5 s or failed. */
     public HttpResponse<String> get(String path) {
+        return send(HttpRequest.newBuilder(uri(path)).timeout(REQUEST_TIMEOUT).GET(), "GET " + path);
+    }
+
+    /** A POST of {@code body} (UTF-8) with {@code contentType} (none if null), answered within 10 s or failed. */
+    public HttpResponse<String> post(String path, String contentType, String body) {
+        return post(path, contentType, HttpRequest.BodyPublishers.ofString(body, StandardCharsets.UTF_8));
+    }
+
+    /** A POST with any body publisher (for example one without a length, sent in chunks). */
+    public HttpResponse<String> post(String path, String contentType, HttpRequest.BodyPublisher body) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).POST(body);
+        if (contentType != null) {
+            request.header("Content-Type", contentType);
+        }
+        return send(request, "POST " + path);
+    }
+
+    private static HttpResponse<String> send(HttpRequest.Builder request, String what) {
         try {
-            return HTTP.send(HttpRequest.newBuilder(uri(path)).timeout(REQUEST_TIMEOUT).build(),
-                    HttpResponse.BodyHandlers.ofString());
+            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
         } catch (IOException e) {
-            throw new UncheckedIOException("GET " + path + " failed", e);
+            throw new UncheckedIOException(what + " failed", e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted", e);

@@ -542,18 +542,7 @@ class RegistryTest {
     }
 
     private HttpResponse<String> post(String contentType, HttpRequest.BodyPublisher body) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(server.uri("/movies")).timeout(Duration.ofSeconds(10)).POST(body);
-        if (contentType != null) {
-            request.header("Content-Type", contentType);
-        }
-        try {
-            return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-        } catch (IOException e) {
-            throw new UncheckedIOException("POST /movies failed", e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new AssertionError("interrupted", e);
-        }
+        return server.post("/movies", contentType, body);
     }
 
     private static void assertCreated(HttpResponse<String> answer, String hint) {

@@ -13,8 +13,6 @@ import sse.check.TestServer;
 
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Clock;
 import java.time.Duration;
@@ -34,7 +32,6 @@ class WebSocketTest {
 
     static final Duration WITHIN = Duration.ofSeconds(5);
     static final ObjectMapper JSON = new ObjectMapper();
-    static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private WebSocketApp lesson;
     private TestServer server;
@@ -62,16 +59,11 @@ class WebSocketTest {
 
     private JsonNode post(String title, int year) {
         try {
-            HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(server.uri("/movies"))
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString(JSON.writeValueAsString(Map.of("title", title, "year", year))))
-                    .timeout(WITHIN).build(), HttpResponse.BodyHandlers.ofString());
+            HttpResponse<String> response = server.post("/movies", "application/json",
+                    JSON.writeValueAsString(Map.of("title", title, "year", year)));
             assertEquals(201, response.statusCode(), "POST /movies: " + response.body());
             return JSON.readTree(response.body());
         } catch (IOException e) {
-            throw new AssertionError(e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
             throw new AssertionError(e);
         }
     }
