@@ -8,6 +8,8 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import sse.feed.ClientRegistry;
+import sse.feed.PostedMovie;
 import sse.support.Lesson;
 
 import java.time.Clock;

@@ -5,13 +5,13 @@ import io.javalin.http.Context;
 import java.util.List;
 import java.util.regex.Pattern;
 
-import static sse.websocket.PostedMovie.badRequest;
+import static sse.feed.PostedMovie.badRequest;
 
 /**
  * The {@code after} of a poll, as in {@code GET /movies?after=41}: the id of the newest movie the
  * client already has, {@code 0} when it has none. It comes from a stranger's URL, so it is checked
  * as strictly as a posted movie, and a bad one is answered with a 400 that says what is wrong (the
- * same {@link PostedMovie.Rejected} a bad post gets, so the answer is the same {@code {"error": ...}}).
+ * same {@link sse.feed.PostedMovie.Rejected} a bad post gets, so the answer is the same {@code {"error": ...}}).
  */
 final class AfterId {
 

@@ -1,4 +1,4 @@
-package sse.polling;
+package sse.feed;
 
 import com.fasterxml.jackson.core.JacksonException;
 import com.fasterxml.jackson.core.StreamReadFeature;
@@ -18,8 +18,10 @@ import java.util.Locale;
  * before anything is sent to anyone. The body comes from a stranger: it is read within a size
  * limit, parsed as a JSON tree, and every field is checked by hand, so nothing is coerced or guessed.
  * Fields other than {@code title} and {@code year} are ignored: only what was checked is ever sent on.
+ *
+ * <p>This is lesson 04's finished {@code PostedMovie}; lessons 05 to 07 share it from here.
  */
-record PostedMovie(String title, int year) {
+public record PostedMovie(String title, int year) {
 
     static final int MAX_TITLE_LENGTH = 200;
     static final int FIRST_YEAR = 1888; // the oldest film that survives
@@ -31,7 +33,7 @@ record PostedMovie(String title, int year) {
             .build();
 
     /** A request we answer with a 4xx: its status and what was wrong, in words. Nothing is broadcast. */
-    static final class Rejected extends RuntimeException {
+    public static final class Rejected extends RuntimeException {
         private final HttpStatus status;
 
         Rejected(HttpStatus status, String message) {
@@ -39,13 +41,13 @@ record PostedMovie(String title, int year) {
             this.status = status;
         }
 
-        HttpStatus status() {
+        public HttpStatus status() {
             return status;
         }
     }
 
     /** The request's body as a movie, or a {@link Rejected} that says why not. */
-    static PostedMovie from(Context ctx, int maxBodyBytes) {
+    public static PostedMovie from(Context ctx, int maxBodyBytes) {
         return validate(readJson(ctx, maxBodyBytes));
     }
 
@@ -132,7 +134,7 @@ record PostedMovie(String title, int year) {
         return new PostedMovie(text, year.intValue());
     }
 
-    static Rejected badRequest(String message) {
+    public static Rejected badRequest(String message) {
         return new Rejected(HttpStatus.BAD_REQUEST, message);
     }
 

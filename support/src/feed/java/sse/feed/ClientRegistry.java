@@ -1,4 +1,4 @@
-package sse.reconnection;
+package sse.feed;
 
 import io.javalin.http.sse.SseClient;
 import org.slf4j.Logger;
@@ -9,6 +9,9 @@ import java.util.concurrent.CopyOnWriteArraySet;
 
 /**
  * The clients that are connected right now, so that one event can go to all of them.
+ *
+ * <p>This is lesson 04's finished registry (lessons 05 to 07 share it from here), whose
+ * {@link #closeAll()} also says how many streams it ended.
  *
  * <p>Safe to use from any thread. Clients join on Javalin's threads; they leave on whichever thread
  * wrote to them and failed, which is often a broadcast's own: Javalin calls {@code onClose} from
@@ -25,7 +28,7 @@ import java.util.concurrent.CopyOnWriteArraySet;
  * and a loop that may or may not see a change made while it runs.
  *
  * <p>The registry does not decide the order of events: two threads may broadcast at once. The app
- * holds one lock around everything it writes (see {@code ReconnectionApp.publish}).
+ * holds one lock around everything it writes (see the lesson's {@code publish}).
  */
 public final class ClientRegistry {
 
