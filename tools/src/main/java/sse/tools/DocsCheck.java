@@ -173,17 +173,12 @@ final class DocsCheck {
     }
 
     /**
-     * A source file as a snippet may show it: the solution, without the exercise markers and
-     * without the starter parts (from {@code // solution:starter} through {@code // solution:end}).
+     * A source file as a snippet may show it: the solution, without the exercise markers.
      */
     static List<String> sourceView(List<String> lines) {
         List<String> view = new ArrayList<>();
-        boolean inStarterPart = false;
         for (String line : lines) {
-            Optional<Starters.Marker> marker = Starters.markerOf(line);
-            if (marker.isPresent()) {
-                inStarterPart = marker.get() == Starters.Marker.STARTER;
-            } else if (!inStarterPart) {
+            if (!Starters.isMarker(line)) {
                 view.add(line);
             }
         }

@@ -25,8 +25,10 @@ public final class Tools {
             "Usage: " + RUN + "\"COMMAND ...\"   (from the repository root)",
             "",
             "Commands:",
-            "  starters --check   check that every lessons/NN-name/src/main/ is what its solution derives",
-            "  starters --write   write lessons/NN-name/src/main/ from solutions/NN-name/src/main/",
+            "  starters --check   (maintainers) check that lessons/ and carried/ are what solutions/ generate",
+            "  starters --write [--force]",
+            "                     (maintainers) generate lessons/ and carried/ from solutions/; refuses to replace",
+            "                     a file edited since it was generated unless --force, which backs it up first",
             "  docs --check       check the docs: code snippets match the code, links and TODO pointers resolve",
             "  load --url URL [--clients N] [--seconds T] [--probe URL]",
             "                     hold N event streams open on a server on this machine for T seconds",
@@ -80,10 +82,10 @@ public final class Tools {
                 if (options.equals(List.of("--check"))) {
                     return Starters.check(findRoot(), out);
                 }
-                if (options.equals(List.of("--write"))) {
-                    return Starters.write(findRoot(), out);
+                if (options.equals(List.of("--write")) || options.equals(List.of("--write", "--force"))) {
+                    return Starters.write(findRoot(), options.contains("--force"), out);
                 }
-                return unknown("starters needs exactly one of --check or --write", err);
+                return unknown("starters needs --check, --write or --write --force", err);
             case "docs":
                 if (options.equals(List.of("--check"))) {
                     return DocsCheck.run(findRoot(), out);

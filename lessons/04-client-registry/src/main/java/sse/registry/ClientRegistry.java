@@ -66,12 +66,20 @@ public final class ClientRegistry {
         }
     }
 
-    /** Lets every client go, when the server stops: Javalin's {@code stop()} does not call {@code onClose}. */
-    public void closeAll() {
+    /**
+     * Ends every client's stream, as a deploy or a network blip would: a browser reconnects by itself.
+     * Also used when the server stops: Javalin's {@code stop()} does not call {@code onClose}.
+     *
+     * @return how many streams were ended
+     */
+    public int closeAll() {
+        int closed = 0;
         for (SseClient client : clients) {
             clients.remove(client);
             client.close();
+            closed++;
         }
+        return closed;
     }
 
     /**

@@ -19,7 +19,7 @@ import java.util.Locale;
  * limit, parsed as a JSON tree, and every field is checked by hand, so nothing is coerced or guessed.
  * Fields other than {@code title} and {@code year} are ignored: only what was checked is ever sent on.
  */
-record PostedMovie(String title, int year) {
+public record PostedMovie(String title, int year) {
 
     static final int MAX_TITLE_LENGTH = 200;
     static final int FIRST_YEAR = 1888; // the oldest film that survives
@@ -31,7 +31,7 @@ record PostedMovie(String title, int year) {
             .build();
 
     /** A request we answer with a 4xx: its status and what was wrong, in words. Nothing is broadcast. */
-    static final class Rejected extends RuntimeException {
+    public static final class Rejected extends RuntimeException {
         private final HttpStatus status;
 
         Rejected(HttpStatus status, String message) {
@@ -39,13 +39,13 @@ record PostedMovie(String title, int year) {
             this.status = status;
         }
 
-        HttpStatus status() {
+        public HttpStatus status() {
             return status;
         }
     }
 
     /** The request's body as a movie, or a {@link Rejected} that says why not. */
-    static PostedMovie from(Context ctx, int maxBodyBytes) {
+    public static PostedMovie from(Context ctx, int maxBodyBytes) {
         return validate(readJson(ctx, maxBodyBytes));
     }
 
@@ -101,7 +101,7 @@ record PostedMovie(String title, int year) {
         return new PostedMovie(json.path("title").asText(), json.path("year").asInt());
     }
 
-    static Rejected badRequest(String message) {
+    public static Rejected badRequest(String message) {
         return new Rejected(HttpStatus.BAD_REQUEST, message);
     }
 

@@ -5,15 +5,15 @@ import io.javalin.http.Context;
 import java.util.List;
 import java.util.regex.Pattern;
 
-import static sse.feed.PostedMovie.badRequest;
+import static sse.registry.PostedMovie.badRequest;
 
 /**
  * The {@code after} of a poll, as in {@code GET /movies?after=41}: the id of the newest movie the
  * client already has, {@code 0} when it has none. It comes from a stranger's URL, so it is checked
  * as strictly as a posted movie, and a bad one is answered with a 400 that says what is wrong (the
- * same {@link sse.feed.PostedMovie.Rejected} a bad post gets, so the answer is the same {@code {"error": ...}}).
+ * same {@link sse.registry.PostedMovie.Rejected} a bad post gets, so the answer is the same {@code {"error": ...}}).
  */
-final class AfterId {
+public final class AfterId {
 
     /** ASCII digits only: {@code Long.parseLong} would also take "+42" and other scripts' digits, like "٤٢". */
     private static final Pattern DIGITS = Pattern.compile("[0-9]+");
@@ -24,12 +24,12 @@ final class AfterId {
     }
 
     /** The request's {@code after}, or a 400. */
-    static long from(Context ctx) {
+    public static long from(Context ctx) {
         return parse(ctx.queryParams("after"));
     }
 
     /** Every value the query string gave for {@code after} (none, one, or more) as one id, or a 400. */
-    static long parse(List<String> values) {
+    public static long parse(List<String> values) {
         // TODO 1: check after: return its one value as a long, or throw badRequest("...") saying what
         //   is wrong: missing, given twice, empty, negative, not a number, not a whole number, or too
         //   large for a long. Only the digits 0 to 9 make a number here.

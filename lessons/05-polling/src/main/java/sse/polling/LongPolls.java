@@ -1,7 +1,5 @@
 package sse.polling;
 
-import sse.polling.PollingApp.Movie;
-
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -26,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * that stay) would not be. {@link #park} and {@link #wakeAll} must be called holding the app's feed
  * lock: see {@code PollingApp.longPoll}.
  */
-final class LongPolls {
+public final class LongPolls {
 
     /** One waiting poll: the id its client already has, and the answer it is waiting for. */
     private record Waiting(long after, CompletableFuture<List<Movie>> answer) {
@@ -42,7 +40,7 @@ final class LongPolls {
         return thread;
     });
 
-    LongPolls(Duration timeout) {
+    public LongPolls(Duration timeout) {
         this.timeout = timeout;
         timer.setRemoveOnCancelPolicy(true); // a poll that is woken early takes its timeout out of the queue
     }
@@ -51,7 +49,7 @@ final class LongPolls {
      * A poll that waits for the next movie newer than {@code after}. The future completes with the
      * movies of the next {@link #wakeAll}, or with an empty list when the timeout passes.
      */
-    CompletableFuture<List<Movie>> park(long after) {
+    public CompletableFuture<List<Movie>> park(long after) {
         Waiting poll = new Waiting(after, new CompletableFuture<>());
         waiting.add(poll);
         ScheduledFuture<?> timesOut = timer.schedule(() -> poll.answer().complete(List.of()),
@@ -69,7 +67,7 @@ final class LongPolls {
      *
      * @return how many polls it answered
      */
-    int wakeAll(MovieHistory history) {
+    public int wakeAll(MovieHistory history) {
         // TODO 3: complete every waiting poll's answer with history.after(its after), and count them.
         //   Completing the future is what sends the response: Javalin is waiting for it. A poll
         //   completed here leaves the set by itself (see park), even while this loop runs.
@@ -79,12 +77,12 @@ final class LongPolls {
     }
 
     /** How many polls are waiting now. */
-    int count() {
+    public int count() {
         return waiting.size();
     }
 
     /** Answers every waiting poll with {@code []} and stops the timer, when the server stops. */
-    void stop() {
+    public void stop() {
         for (Waiting poll : waiting) {
             poll.answer().complete(List.of());
         }
@@ -92,7 +90,7 @@ final class LongPolls {
     }
 
     /** Whether the timer thread has stopped (after {@link #stop}). */
-    boolean stopped() {
+    public boolean stopped() {
         return timer.isTerminated();
     }
 }

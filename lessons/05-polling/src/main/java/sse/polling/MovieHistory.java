@@ -1,7 +1,5 @@
 package sse.polling;
 
-import sse.polling.PollingApp.Movie;
-
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -17,12 +15,12 @@ import java.util.List;
  * <p>Safe to use from any thread: every method holds this object's lock, briefly. Ids must go up,
  * which {@code PollingApp.publish} guarantees by numbering and adding under one lock.
  */
-final class MovieHistory {
+public final class MovieHistory {
 
     private final int capacity;
     private final ArrayDeque<Movie> movies; // oldest first; guarded by this
 
-    MovieHistory(int capacity) {
+    public MovieHistory(int capacity) {
         if (capacity < 1) {
             throw new IllegalArgumentException("a history keeps at least one movie, not " + capacity);
         }
@@ -31,7 +29,7 @@ final class MovieHistory {
     }
 
     /** Adds the newest movie, dropping the oldest when the history is full. */
-    synchronized void add(Movie movie) {
+    public synchronized void add(Movie movie) {
         Movie newest = movies.peekLast();
         if (newest != null && movie.id() <= newest.id()) {
             throw new IllegalArgumentException("ids must go up: " + movie.id() + " after " + newest.id());
@@ -43,7 +41,7 @@ final class MovieHistory {
     }
 
     /** The kept movies whose id is greater than {@code id}, oldest first; empty if there are none. */
-    synchronized List<Movie> after(long id) {
+    public synchronized List<Movie> after(long id) {
         List<Movie> newer = new ArrayList<>();
         // From the newest back: a poll usually asks for the last few, so this stops early.
         for (Iterator<Movie> back = movies.descendingIterator(); back.hasNext(); ) {
@@ -58,7 +56,7 @@ final class MovieHistory {
     }
 
     /** How many movies are kept now. */
-    synchronized int size() {
+    public synchronized int size() {
         return movies.size();
     }
 }

@@ -6,8 +6,8 @@ import io.javalin.http.HttpStatus;
 import io.javalin.http.sse.SseClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import sse.feed.ClientRegistry;
-import sse.feed.PostedMovie;
+import sse.registry.ClientRegistry;
+import sse.registry.PostedMovie;
 import sse.support.Lesson;
 
 import java.time.Clock;
@@ -48,10 +48,6 @@ public final class PollingApp {
         public static Options defaults() {
             return new Options(Duration.ofSeconds(15), 4096, 1000, Duration.ofSeconds(25), Clock.systemUTC());
         }
-    }
-
-    /** A posted movie with the id the server gave it and when it was posted (epoch milliseconds). */
-    public record Movie(long id, String title, int year, long postedAt) {
     }
 
     /** How many clients are connected: the data of a welcome, and the answer to {@code GET /clients}. */

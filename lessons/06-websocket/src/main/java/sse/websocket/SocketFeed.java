@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.websocket.WsConfig;
 import io.javalin.websocket.WsContext;
+import sse.polling.Movie;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,7 +31,7 @@ final class SocketFeed {
 
     /** A movie as a socket receives it: the same fields as the {@code movie} event's data, and a type. */
     record MovieMessage(String type, long id, String title, int year, long postedAt) {
-        static MovieMessage of(WebSocketApp.Movie movie) {
+        static MovieMessage of(Movie movie) {
             return new MovieMessage("movie", movie.id(), movie.title(), movie.year(), movie.postedAt());
         }
     }

@@ -6,8 +6,8 @@ import io.javalin.http.HttpStatus;
 import io.javalin.http.sse.SseClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import sse.feed.ClientRegistry;
-import sse.feed.PostedMovie;
+import sse.registry.ClientRegistry;
+import sse.registry.PostedMovie;
 import sse.support.Lesson;
 
 import java.io.IOException;

@@ -79,13 +79,10 @@ public final class RawStreamApp {
         // TODO 1: answer 200 with the headers of an event stream:
         //   Content-Type "text/event-stream; charset=utf-8" (UTF-8 is the only encoding SSE allows)
         //   and Cache-Control no-cache, so no cache or proxy keeps a copy of a live stream.
-        // solution:begin
+        // solution:begin TODO 1
         ctx.status(200);
         ctx.contentType("text/event-stream; charset=utf-8");
         ctx.header("Cache-Control", "no-cache");
-        // solution:starter
-        // throw sse.support.Todo.todo(1, "send status 200, Content-Type text/event-stream and Cache-Control no-cache",
-        //         "docs/01-raw-stream.md#todo-1-the-headers");
         // solution:end
     }
 
@@ -105,12 +102,9 @@ public final class RawStreamApp {
         // TODO 2: write "data: " + data, then an empty line, and flush.
         //   Without the blank line the browser never dispatches the event; without the flush
         //   the bytes wait in a server buffer.
-        // solution:begin
+        // solution:begin TODO 2
         out.write(("data: " + data + "\n\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
-        // solution:starter
-        // throw sse.support.Todo.todo(2, "write \"data: \" + data and a blank line, then flush",
-        //         "docs/01-raw-stream.md#todo-2-one-event");
         // solution:end
     }
 
@@ -119,7 +113,7 @@ public final class RawStreamApp {
         // TODO 3: loop: send the current time (sendEvent), then sleep one interval.
         //   When the client leaves, the next write throws an IOException: catch it and return,
         //   so the handler ends and its thread goes back to the pool.
-        // solution:begin
+        // solution:begin TODO 3
         try {
             while (true) {
                 sendEvent(out, options.clock().instant().truncatedTo(ChronoUnit.SECONDS).toString());
@@ -128,9 +122,6 @@ public final class RawStreamApp {
         } catch (IOException clientLeft) {
             // Not an error: leaving is what clients do. Returning frees this thread.
         }
-        // solution:starter
-        // throw sse.support.Todo.todo(3, "send the time every interval until a write fails, then return",
-        //         "docs/01-raw-stream.md#todo-3-until-the-client-leaves");
         // solution:end
     }
 }

@@ -96,11 +96,8 @@ public final class SseClientApp {
     private void onConnect(SseClient client) {
         // TODO 1: keep the stream open after this method returns.
         //   Without it Javalin ends the response as soon as onConnect is done.
-        // solution:begin
+        // solution:begin TODO 1
         client.keepAlive();
-        // solution:starter
-        // sse.support.Todo.remind(1, "call client.keepAlive() so the stream stays open",
-        //         "docs/02-sse-client.md#todo-1-keep-the-stream-open");
         // solution:end
 
         AtomicLong ticks = new AtomicLong();
@@ -110,11 +107,8 @@ public final class SseClientApp {
         // TODO 2: stop this client's ticks when it leaves.
         //   Javalin calls onClose when a write to the client fails. Register it before the
         //   first write: a client that is already gone fails on the welcome.
-        // solution:begin
+        // solution:begin TODO 2
         client.onClose(() -> ticking.cancel(false));
-        // solution:starter
-        // sse.support.Todo.remind(2, "cancel this client's ticks in client.onClose(...)",
-        //         "docs/02-sse-client.md#todo-2-stop-when-the-client-leaves");
         // solution:end
 
         int number = clientsSoFar.incrementAndGet();
@@ -122,11 +116,8 @@ public final class SseClientApp {
         String welcome = "Welcome, client " + number + "!\n"
                 + "A tick comes every " + options.interval().toMillis() + " ms.\n"
                 + "This text has three lines.";
-        // solution:begin
+        // solution:begin TODO 3
         client.sendEvent("welcome", welcome);
-        // solution:starter
-        // sse.support.Todo.remind(3, "send the welcome text as an event named \"welcome\"",
-        //         "docs/02-sse-client.md#todo-3-a-named-event");
         // solution:end
     }
 
@@ -147,11 +138,8 @@ public final class SseClientApp {
         String time = options.clock().instant().truncatedTo(ChronoUnit.SECONDS).toString();
         // TODO 4: send the tick as an event named "tick", with the record as its data and n as its id.
         //   Javalin writes a record as JSON; the id lets a reconnecting browser say where it was.
-        // solution:begin
+        // solution:begin TODO 4
         client.sendEvent("tick", new Tick(n, time), String.valueOf(n));
-        // solution:starter
-        // throw sse.support.Todo.todo(4, "send new Tick(n, time) as an event named \"tick\" with id n",
-        //         "docs/02-sse-client.md#todo-4-json-data-and-an-id");
         // solution:end
     }
 }

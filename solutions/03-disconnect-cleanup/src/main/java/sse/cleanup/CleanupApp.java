@@ -116,11 +116,8 @@ public final class CleanupApp {
         clients.put(client, new Work(reading, heartbeat));
         // TODO 1: when the client leaves, cancel its work and forget it: call forget(client).
         //   Javalin calls onClose after a write to the client has failed.
-        // solution:begin
+        // solution:begin TODO 1
         client.onClose(() -> forget(client));
-        // solution:starter
-        // sse.support.Todo.remind(1, "call forget(client) from client.onClose(...)",
-        //         "docs/03-disconnect-cleanup.md#todo-1-forget-the-client-that-left");
         // solution:end
         if (client.terminated()) {
             forget(client); // it failed a write before onClose was set: that callback will never come
@@ -133,12 +130,8 @@ public final class CleanupApp {
         // TODO 2: every heartbeat interval, send the comment "ping" (client.sendComment) and
         //   return the ScheduledFuture. A comment is a line starting with ':' that the browser
         //   ignores; writing it is how a dead client is found on a quiet stream.
-        // solution:begin
+        // solution:begin TODO 2
         return scheduler.scheduleAtFixedRate(() -> safely(() -> client.sendComment("ping")), every, every, TimeUnit.MILLISECONDS);
-        // solution:starter
-        // sse.support.Todo.remind(2, "schedule client.sendComment(\"ping\") every heartbeat interval",
-        //         "docs/03-disconnect-cleanup.md#todo-2-a-heartbeat");
-        // return null;
         // solution:end
     }
 
@@ -153,12 +146,9 @@ public final class CleanupApp {
     /** Javalin's stop() closes the sockets without calling onClose: end every client's work here. */
     private void stopAll() {
         // TODO 3: forget every client that is still connected, then shut the scheduler down.
-        // solution:begin
+        // solution:begin TODO 3
         clients.keySet().forEach(this::forget);
         scheduler.shutdownNow();
-        // solution:starter
-        // sse.support.Todo.remind(3, "forget every client and shut the scheduler down when the server stops",
-        //         "docs/03-disconnect-cleanup.md#todo-3-stop-everything-with-the-server");
         // solution:end
     }
 

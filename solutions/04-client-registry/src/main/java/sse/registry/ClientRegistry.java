@@ -55,7 +55,7 @@ public final class ClientRegistry {
         // TODO 3: send the event to every client in the registry and count those it reached.
         //   A client that has gone makes sendEvent close it, and its onClose removes it from this
         //   set while the loop runs: the set is made for that. ping() below is a loop like it.
-        // solution:begin
+        // solution:begin TODO 3
         int sent = 0;
         for (SseClient client : clients) {
             if (deliver(client, () -> client.sendEvent(event, data, id))) {
@@ -63,9 +63,6 @@ public final class ClientRegistry {
             }
         }
         return sent;
-        // solution:starter
-        // throw sse.support.Todo.todo(3, "send the event to every client in the registry and return how many it reached",
-        //         "docs/04-client-registry.md#todo-3-broadcast-to-every-client");
         // solution:end
     }
 
@@ -76,12 +73,20 @@ public final class ClientRegistry {
         }
     }
 
-    /** Lets every client go, when the server stops: Javalin's {@code stop()} does not call {@code onClose}. */
-    public void closeAll() {
+    /**
+     * Ends every client's stream, as a deploy or a network blip would: a browser reconnects by itself.
+     * Also used when the server stops: Javalin's {@code stop()} does not call {@code onClose}.
+     *
+     * @return how many streams were ended
+     */
+    public int closeAll() {
+        int closed = 0;
         for (SseClient client : clients) {
             clients.remove(client);
             client.close();
+            closed++;
         }
+        return closed;
     }
 
     /**

@@ -19,7 +19,7 @@ import java.util.Locale;
  * limit, parsed as a JSON tree, and every field is checked by hand, so nothing is coerced or guessed.
  * Fields other than {@code title} and {@code year} are ignored: only what was checked is ever sent on.
  */
-record PostedMovie(String title, int year) {
+public record PostedMovie(String title, int year) {
 
     static final int MAX_TITLE_LENGTH = 200;
     static final int FIRST_YEAR = 1888; // the oldest film that survives
@@ -31,7 +31,7 @@ record PostedMovie(String title, int year) {
             .build();
 
     /** A request we answer with a 4xx: its status and what was wrong, in words. Nothing is broadcast. */
-    static final class Rejected extends RuntimeException {
+    public static final class Rejected extends RuntimeException {
         private final HttpStatus status;
 
         Rejected(HttpStatus status, String message) {
@@ -39,13 +39,13 @@ record PostedMovie(String title, int year) {
             this.status = status;
         }
 
-        HttpStatus status() {
+        public HttpStatus status() {
             return status;
         }
     }
 
     /** The request's body as a movie, or a {@link Rejected} that says why not. */
-    static PostedMovie from(Context ctx, int maxBodyBytes) {
+    public static PostedMovie from(Context ctx, int maxBodyBytes) {
         return validate(readJson(ctx, maxBodyBytes));
     }
 
@@ -95,7 +95,7 @@ record PostedMovie(String title, int year) {
         // TODO 4: return the movie, or throw badRequest("...") saying in words what is wrong:
         //   the body must be an object; "title" a string that is not blank and has at most 200
         //   characters; "year" a whole number from 1888 to 2100. Check each node's type yourself.
-        // solution:begin
+        // solution:begin TODO 4
         if (!json.isObject()) {
             throw badRequest("the body must be a JSON object like {\"title\": \"The Matrix\", \"year\": 1999}, not "
                     + kind(json));
@@ -132,15 +132,10 @@ record PostedMovie(String title, int year) {
             throw badRequest("year must be from " + FIRST_YEAR + " to " + LAST_YEAR);
         }
         return new PostedMovie(text, year.intValue());
-        // solution:starter
-        // sse.support.Todo.remind(4, "check the posted JSON and reject what is not a movie with a 400",
-        //         "docs/04-client-registry.md#todo-4-check-what-is-posted");
-        // // Takes whatever comes, as the article's server does.
-        // return new PostedMovie(json.path("title").asText(), json.path("year").asInt());
         // solution:end
     }
 
-    static Rejected badRequest(String message) {
+    public static Rejected badRequest(String message) {
         return new Rejected(HttpStatus.BAD_REQUEST, message);
     }
 

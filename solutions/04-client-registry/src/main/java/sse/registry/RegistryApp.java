@@ -113,21 +113,15 @@ public final class RegistryApp {
             // TODO 1: add the client to the registry, and remove it when it leaves.
             //   Javalin calls onClose when a write to the client fails. Register it before the first
             //   write: a client that is already gone fails on the welcome.
-            // solution:begin
+            // solution:begin TODO 1
             client.onClose(() -> registry.remove(client));
             registry.add(client);
-            // solution:starter
-            // sse.support.Todo.remind(1, "add the client to the registry, and remove it in client.onClose(...)",
-            //         "docs/04-client-registry.md#todo-1-register-the-client");
             // solution:end
 
             // TODO 2: welcome the client: an event named "welcome" whose data is new Clients(count),
             //   the number of registered clients, this one included.
-            // solution:begin
+            // solution:begin TODO 2
             client.sendEvent("welcome", new Clients(registry.count()));
-            // solution:starter
-            // sse.support.Todo.remind(2, "send an event named \"welcome\" with new Clients(registry.count())",
-            //         "docs/04-client-registry.md#todo-2-welcome-with-the-count");
             // solution:end
         }
     }

@@ -5,15 +5,15 @@ import io.javalin.http.Context;
 import java.util.List;
 import java.util.regex.Pattern;
 
-import static sse.feed.PostedMovie.badRequest;
+import static sse.registry.PostedMovie.badRequest;
 
 /**
  * The {@code after} of a poll, as in {@code GET /movies?after=41}: the id of the newest movie the
  * client already has, {@code 0} when it has none. It comes from a stranger's URL, so it is checked
  * as strictly as a posted movie, and a bad one is answered with a 400 that says what is wrong (the
- * same {@link sse.feed.PostedMovie.Rejected} a bad post gets, so the answer is the same {@code {"error": ...}}).
+ * same {@link sse.registry.PostedMovie.Rejected} a bad post gets, so the answer is the same {@code {"error": ...}}).
  */
-final class AfterId {
+public final class AfterId {
 
     /** ASCII digits only: {@code Long.parseLong} would also take "+42" and other scripts' digits, like "٤٢". */
     private static final Pattern DIGITS = Pattern.compile("[0-9]+");
@@ -24,16 +24,16 @@ final class AfterId {
     }
 
     /** The request's {@code after}, or a 400. */
-    static long from(Context ctx) {
+    public static long from(Context ctx) {
         return parse(ctx.queryParams("after"));
     }
 
     /** Every value the query string gave for {@code after} (none, one, or more) as one id, or a 400. */
-    static long parse(List<String> values) {
+    public static long parse(List<String> values) {
         // TODO 1: check after: return its one value as a long, or throw badRequest("...") saying what
         //   is wrong: missing, given twice, empty, negative, not a number, not a whole number, or too
         //   large for a long. Only the digits 0 to 9 make a number here.
-        // solution:begin
+        // solution:begin TODO 1
         if (values.isEmpty()) {
             throw badRequest("after is missing: ask for ?after=0 to get every movie kept, then ?after=<the last id you got>");
         }
@@ -56,11 +56,6 @@ final class AfterId {
         } catch (NumberFormatException e) { // only digits, so the only way to fail is to be too large
             throw badRequest("after is too large: ids go up to " + Long.MAX_VALUE + ", not " + shorten(value));
         }
-        // solution:starter
-        // sse.support.Todo.remind(1, "check after: one whole number of 0 or more, or a 400 that says what is wrong",
-        //         "docs/05-polling.md#todo-1-the-short-poll");
-        // // Takes whatever comes: "abc" or no after at all fails with a 500, and -1 is taken as it is.
-        // return Long.parseLong(values.get(0));
         // solution:end
     }
 

@@ -6,8 +6,8 @@ import io.javalin.http.HttpStatus;
 import io.javalin.http.sse.SseClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import sse.feed.ClientRegistry;
-import sse.feed.PostedMovie;
+import sse.registry.ClientRegistry;
+import sse.registry.PostedMovie;
 import sse.support.Lesson;
 
 import java.time.Clock;
@@ -48,10 +48,6 @@ public final class PollingApp {
         public static Options defaults() {
             return new Options(Duration.ofSeconds(15), 4096, 1000, Duration.ofSeconds(25), Clock.systemUTC());
         }
-    }
-
-    /** A posted movie with the id the server gave it and when it was posted (epoch milliseconds). */
-    public record Movie(long id, String title, int year, long postedAt) {
     }
 
     /** How many clients are connected: the data of a welcome, and the answer to {@code GET /clients}. */
@@ -152,11 +148,8 @@ public final class PollingApp {
     private void shortPoll(Context ctx) {
         // TODO 1: read after with AfterId.from(ctx) and answer with the kept movies newer than it
         //   (history.after(...)) as JSON. Then finish AfterId.parse, the check of after.
-        // solution:begin
+        // solution:begin TODO 1
         ctx.json(history.after(AfterId.from(ctx)));
-        // solution:starter
-        // throw sse.support.Todo.todo(1, "answer with the kept movies newer than after, as JSON",
-        //         "docs/05-polling.md#todo-1-the-short-poll");
         // solution:end
     }
 
@@ -170,7 +163,7 @@ public final class PollingApp {
         //   If not, park the poll (longPolls.park(after)) and give Javalin its future: ctx.future(...).
         //   The thread goes back to the pool; Javalin answers when the future completes. Check and park
         //   holding the feed lock, or a movie published between the two is missed.
-        // solution:begin
+        // solution:begin TODO 2
         CompletableFuture<List<Movie>> next;
         synchronized (feed) {
             List<Movie> newer = history.after(after);
@@ -181,9 +174,6 @@ public final class PollingApp {
             next = longPolls.park(after); // no publish can come between the check and this line
         }
         ctx.future(() -> next.thenAccept(ctx::json));
-        // solution:starter
-        // throw sse.support.Todo.todo(2, "answer at once if a newer movie is kept; if not, park the poll "
-        //         + "and give its future to ctx.future(...)", "docs/05-polling.md#todo-2-wait-without-a-thread");
         // solution:end
     }
 

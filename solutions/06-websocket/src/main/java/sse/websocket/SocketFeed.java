@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.websocket.WsConfig;
 import io.javalin.websocket.WsContext;
+import sse.polling.Movie;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -30,7 +31,7 @@ final class SocketFeed {
 
     /** A movie as a socket receives it: the same fields as the {@code movie} event's data, and a type. */
     record MovieMessage(String type, long id, String title, int year, long postedAt) {
-        static MovieMessage of(WebSocketApp.Movie movie) {
+        static MovieMessage of(Movie movie) {
             return new MovieMessage("movie", movie.id(), movie.title(), movie.year(), movie.postedAt());
         }
     }
@@ -57,7 +58,7 @@ final class SocketFeed {
         // TODO 1: keep track of the sockets: on connect, put the socket in `sockets` (by its session
         //   id) and send it a Welcome with the count; on close and on error, remove it.
         //   Unlike SSE, the server hears at once when a socket closes: the close is a frame.
-        // solution:begin
+        // solution:begin TODO 1
         ws.onConnect(ctx -> {
             synchronized (lock) { // the welcome before any movie, with an exact count
                 sockets.put(ctx.sessionId(), ctx);
@@ -66,9 +67,6 @@ final class SocketFeed {
         });
         ws.onClose(ctx -> sockets.remove(ctx.sessionId()));
         ws.onError(ctx -> sockets.remove(ctx.sessionId()));
-        // solution:starter
-        // sse.support.Todo.remind(1, "register each socket in onConnect (with a Welcome) and remove it in onClose and onError",
-        //         "docs/06-websocket.md#todo-1-keep-track-of-the-sockets");
         // solution:end
         ws.onMessage(ctx -> receive(ctx, ctx.message()));
     }
@@ -93,7 +91,7 @@ final class SocketFeed {
         // TODO 3: if check(...) found a problem, send it back to the sender only, as a Problem;
         //   otherwise send a Chat (from shortId(...) of the sender) to every socket, holding the lock.
         //   A bad message must not close the sender's socket, nor reach anyone else.
-        // solution:begin
+        // solution:begin TODO 3
         if (checked.problem() != null) {
             from.send(new Problem("error", checked.problem()));
             return;
@@ -102,9 +100,6 @@ final class SocketFeed {
         synchronized (lock) {
             broadcast(chat);
         }
-        // solution:starter
-        // sse.support.Todo.remind(3, "answer a bad message with a Problem to its sender, and send a good chat to every socket",
-        //         "docs/06-websocket.md#todo-3-pass-a-chat-message-on");
         // solution:end
     }
 

@@ -8,8 +8,12 @@ import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.eclipse.jetty.util.thread.ThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import sse.feed.ClientRegistry;
-import sse.feed.PostedMovie;
+import sse.polling.AfterId;
+import sse.polling.LongPolls;
+import sse.polling.Movie;
+import sse.polling.MovieHistory;
+import sse.registry.ClientRegistry;
+import sse.registry.PostedMovie;
 import sse.support.Lesson;
 
 import java.time.Clock;
@@ -48,10 +52,6 @@ public final class WebSocketApp {
         public static Options defaults() {
             return new Options(Duration.ofSeconds(15), 4096, 1000, Duration.ofSeconds(25), Clock.systemUTC());
         }
-    }
-
-    /** A posted movie with the id the server gave it and when it was posted (epoch milliseconds). */
-    public record Movie(long id, String title, int year, long postedAt) {
     }
 
     /** How many clients are connected: the data of a welcome, and the answer to {@code GET /clients}. */
@@ -192,11 +192,8 @@ public final class WebSocketApp {
             history.add(movie);
             int clients = registry.broadcast("movie", movie, String.valueOf(id));
             // TODO 2: send the movie to every socket as well, as a SocketFeed.MovieMessage.
-            // solution:begin
+            // solution:begin TODO 2
             sockets.broadcast(SocketFeed.MovieMessage.of(movie));
-            // solution:starter
-            // sse.support.Todo.remind(2, "send each movie to every socket: sockets.broadcast(SocketFeed.MovieMessage.of(movie))",
-            //         "docs/06-websocket.md#todo-2-send-each-movie-to-every-socket");
             // solution:end
             longPolls.wakeAll(history);
             return new Published(id, clients);

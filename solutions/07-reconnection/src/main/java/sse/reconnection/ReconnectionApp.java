@@ -6,8 +6,8 @@ import io.javalin.http.HttpStatus;
 import io.javalin.http.sse.SseClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import sse.feed.ClientRegistry;
-import sse.feed.PostedMovie;
+import sse.registry.ClientRegistry;
+import sse.registry.PostedMovie;
 import sse.support.Lesson;
 
 import java.io.IOException;
@@ -131,14 +131,11 @@ public final class ReconnectionApp {
         // TODO 3: while the feed is closed (!open), answer 204 No Content and skip the stream handler
         //   (ctx.skipRemainingHandlers()). A browser that gets anything but a 200 text/event-stream
         //   stops for good; a stream that just ends makes it come back, again and again.
-        // solution:begin
+        // solution:begin TODO 3
         if (!open) {
             ctx.status(HttpStatus.NO_CONTENT);
             ctx.skipRemainingHandlers();
         }
-        // solution:starter
-        // sse.support.Todo.remind(3, "answer 204 No Content while the feed is closed, and skip the stream",
-        //         "docs/07-reconnection.md#todo-3-say-stop-with-204");
         // solution:end
     }
 
@@ -170,13 +167,10 @@ public final class ReconnectionApp {
         // TODO 1: write "retry: " + options.retry().toMillis() and a line end to the response's own
         //   stream, client.ctx().res().getOutputStream(), then flush. Only a line: no blank line after
         //   it. The field applies as soon as it is read; the next event's blank line ends its block.
-        // solution:begin
+        // solution:begin TODO 1
         OutputStream out = client.ctx().res().getOutputStream();
         out.write(("retry: " + options.retry().toMillis() + "\n").getBytes(StandardCharsets.UTF_8));
         out.flush();
-        // solution:starter
-        // sse.support.Todo.remind(1, "write \"retry: <millis>\" and a line end to the response's stream, and flush",
-        //         "docs/07-reconnection.md#todo-1-tell-the-browser-how-long-to-wait");
         // solution:end
     }
 
@@ -197,7 +191,7 @@ public final class ReconnectionApp {
         //   given out: the server restarted?) or older than the history keeps (history.keepsEverythingAfter),
         //   send a "reset" event, new Reset(lastId) with id lastId. Otherwise send each movie of
         //   history.after(id) as a "movie" event with its id, as publish() does. Equal to lastId: nothing.
-        // solution:begin
+        // solution:begin TODO 2
         long seen = idOf(lastEventId);
         if (seen < 0 || seen > lastId || !history.keepsEverythingAfter(seen)) {
             client.sendEvent("reset", new Reset(lastId), String.valueOf(lastId));
@@ -206,12 +200,6 @@ public final class ReconnectionApp {
         for (Movie missed : history.after(seen)) {
             client.sendEvent("movie", missed, String.valueOf(missed.id()));
         }
-        // solution:starter
-        // sse.support.Todo.remind(2, "send the movies after Last-Event-ID from the history, or a reset event",
-        //         "docs/07-reconnection.md#todo-2-replay-what-was-missed");
-        // // Treats a client that comes back as a new one: whatever was posted while it was away is lost.
-        // client.sendEvent("welcome", new Welcome(registry.count(), lastId, options.retry().toMillis()),
-        //         String.valueOf(lastId));
         // solution:end
     }
 

@@ -1,0 +1,121 @@
+package sse.websocket;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.WebSocket;
+import java.time.Duration;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/** A WebSocket test client on the JDK's own client: JSON messages in a queue, every wait bounded. */
+final class SocketClient implements AutoCloseable {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private final BlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
+    private final StringBuilder partial = new StringBuilder();
+    private final WebSocket socket;
+    private volatile String closedBecause;
+
+    private SocketClient(URI uri) {
+        try {
+            socket = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
+                    .buildAsync(uri, new Listener()).get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new AssertionError("could not open a WebSocket to " + uri + ": " + e, e);
+        }
+    }
+
+    /** Opens a socket to {@code ws://127.0.0.1:port/ws}. */
+    static SocketClient open(URI uri) {
+        return new SocketClient(uri);
+    }
+
+    /** Sends one text message, waiting at most 5 s for it to be written. */
+    void send(String text) {
+        try {
+            socket.sendText(text, true).get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new AssertionError("could not send " + text + ": " + e, e);
+        }
+    }
+
+    /** The next message, within {@code timeout}; fails with {@code hint} when none comes. */
+    JsonNode next(Duration timeout, String hint) {
+        try {
+            JsonNode message = messages.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            if (message == null) {
+                throw new AssertionError("No WebSocket message within " + timeout.toMillis() + " ms. " + hint
+                        + (closedBecause != null ? " The socket was closed: " + closedBecause : ""));
+            }
+            return message;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        }
+    }
+
+    /** The next message whose type is {@code type}, skipping others, within {@code timeout} in total. */
+    JsonNode next(String type, Duration timeout, String hint) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            JsonNode message = next(Duration.ofNanos(Math.max(1, deadline - System.nanoTime())), hint);
+            if (message.path("type").asText().equals(type)) {
+                return message;
+            }
+        }
+    }
+
+    /** True while the server has not closed the socket. */
+    boolean open() {
+        return closedBecause == null && !socket.isInputClosed();
+    }
+
+    @Override
+    public void close() {
+        socket.abort();
+    }
+
+    private final class Listener implements WebSocket.Listener {
+        @Override
+        public CompletionStage<?> onText(WebSocket webSocket, CharSequence data, boolean last) {
+            partial.append(data);
+            if (last) {
+                try {
+                    messages.add(JSON.readTree(partial.toString()));
+                } catch (IOException e) {
+                    messages.add(JSON.createObjectNode().put("type", "not JSON").put("text", partial.toString()));
+                }
+                partial.setLength(0);
+            }
+            webSocket.request(1);
+            return null;
+        }
+
+        @Override
+        public CompletionStage<?> onClose(WebSocket webSocket, int statusCode, String reason) {
+            closedBecause = statusCode + " " + reason;
+            return null;
+        }
+
+        @Override
+        public void onError(WebSocket webSocket, Throwable error) {
+            closedBecause = String.valueOf(error);
+        }
+    }
+}
