@@ -1,12 +1,13 @@
 // Lesson 05-polling's finished code, generated from solutions/05-polling/src/main/java/sse/polling/LongPolls.java: edit that file, then run ./mvnw -q -pl tools compile exec:java -Dexec.args="starters --write".
 package sse.polling;
 
+import sse.support.Scheduler;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -34,12 +35,7 @@ public final class LongPolls {
     private final Set<Waiting> waiting = ConcurrentHashMap.newKeySet();
     private final Duration timeout;
     // One thread ends the polls that time out.
-    private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
-        Thread thread = Executors.defaultThreadFactory().newThread(runnable);
-        thread.setName("long-poll-timeouts");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledThreadPoolExecutor timer = Scheduler.singleThread("long-poll-timeouts");
 
     public LongPolls(Duration timeout) {
         this.timeout = timeout;

@@ -5,6 +5,7 @@ import io.javalin.http.sse.SseClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sse.support.Lesson;
+import sse.support.Scheduler;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -69,11 +70,7 @@ public final class CleanupApp {
     private final Options options;
     private final Map<SseClient, Work> clients = new ConcurrentHashMap<>();
     // One thread runs every client's readings and heartbeats.
-    private final ScheduledThreadPoolExecutor scheduler = new ScheduledThreadPoolExecutor(1, runnable -> {
-        Thread thread = new Thread(runnable, "per-client-work");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledThreadPoolExecutor scheduler = Scheduler.singleThread("per-client-work");
 
     public CleanupApp(Options options) {
         this.options = options;

@@ -1,11 +1,12 @@
 package sse.polling;
 
+import sse.support.Scheduler;
+
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -33,12 +34,7 @@ public final class LongPolls {
     private final Set<Waiting> waiting = ConcurrentHashMap.newKeySet();
     private final Duration timeout;
     // One thread ends the polls that time out.
-    private final ScheduledThreadPoolExecutor timer = new ScheduledThreadPoolExecutor(1, runnable -> {
-        Thread thread = Executors.defaultThreadFactory().newThread(runnable);
-        thread.setName("long-poll-timeouts");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledThreadPoolExecutor timer = Scheduler.singleThread("long-poll-timeouts");
 
     public LongPolls(Duration timeout) {
         this.timeout = timeout;

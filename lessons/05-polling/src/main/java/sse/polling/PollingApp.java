@@ -9,12 +9,12 @@ import org.slf4j.LoggerFactory;
 import sse.registry.ClientRegistry;
 import sse.registry.PostedMovie;
 import sse.support.Lesson;
+import sse.support.Scheduler;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -74,12 +74,7 @@ public final class PollingApp {
     private final Object feed = new Object();
     private long lastId; // guarded by feed
     // One thread sends every client's heartbeat.
-    private final ScheduledThreadPoolExecutor heartbeat = new ScheduledThreadPoolExecutor(1, runnable -> {
-        Thread thread = Executors.defaultThreadFactory().newThread(runnable);
-        thread.setName("heartbeat");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledThreadPoolExecutor heartbeat = Scheduler.singleThread("heartbeat");
 
     public PollingApp(Options options) {
         this.options = options;

@@ -9,12 +9,12 @@ import org.slf4j.LoggerFactory;
 import sse.registry.ClientRegistry;
 import sse.registry.PostedMovie;
 import sse.support.Lesson;
+import sse.support.Scheduler;
 
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -81,12 +81,7 @@ public final class ReconnectionApp {
     private long lastId; // guarded by feed
     private volatile boolean open = true; // changed under feed; read without it by the gate
     // One thread sends every client's heartbeat.
-    private final ScheduledThreadPoolExecutor heartbeat = new ScheduledThreadPoolExecutor(1, runnable -> {
-        Thread thread = Executors.defaultThreadFactory().newThread(runnable);
-        thread.setName("heartbeat");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledThreadPoolExecutor heartbeat = Scheduler.singleThread("heartbeat");
 
     public ReconnectionApp(Options options) {
         this.options = options;

@@ -5,13 +5,13 @@ import io.javalin.http.sse.SseClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sse.support.Lesson;
+import sse.support.Scheduler;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
@@ -52,12 +52,7 @@ public final class SseClientApp {
     private final Options options;
     private final AtomicInteger clientsSoFar = new AtomicInteger();
     // One thread sends every client's ticks: a stream needs no thread of its own.
-    private final ScheduledThreadPoolExecutor ticker = new ScheduledThreadPoolExecutor(1, runnable -> {
-        Thread thread = Executors.defaultThreadFactory().newThread(runnable);
-        thread.setName("ticker");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledThreadPoolExecutor ticker = Scheduler.singleThread("ticker");
 
     // Every client's scheduled ticks, so we can count those still running.
     private final Set<ScheduledFuture<?>> schedules = ConcurrentHashMap.newKeySet();

@@ -7,9 +7,9 @@ import io.javalin.http.sse.SseClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sse.support.Lesson;
+import sse.support.Scheduler;
 
 import java.time.Duration;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -61,12 +61,7 @@ public final class RegistryApp {
     private final Object feed = new Object();
     private long lastId; // guarded by feed
     // One thread sends every client's heartbeat.
-    private final ScheduledThreadPoolExecutor heartbeat = new ScheduledThreadPoolExecutor(1, runnable -> {
-        Thread thread = Executors.defaultThreadFactory().newThread(runnable);
-        thread.setName("heartbeat");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledThreadPoolExecutor heartbeat = Scheduler.singleThread("heartbeat");
 
     public RegistryApp(Options options) {
         this.options = options;

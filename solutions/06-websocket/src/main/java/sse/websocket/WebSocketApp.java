@@ -15,12 +15,12 @@ import sse.polling.MovieHistory;
 import sse.registry.ClientRegistry;
 import sse.registry.PostedMovie;
 import sse.support.Lesson;
+import sse.support.Scheduler;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -81,12 +81,7 @@ public final class WebSocketApp {
     private final SocketFeed sockets = new SocketFeed(feed);
     private Javalin app;
     // One thread sends every client's heartbeat.
-    private final ScheduledThreadPoolExecutor heartbeat = new ScheduledThreadPoolExecutor(1, runnable -> {
-        Thread thread = Executors.defaultThreadFactory().newThread(runnable);
-        thread.setName("heartbeat");
-        thread.setDaemon(true);
-        return thread;
-    });
+    private final ScheduledThreadPoolExecutor heartbeat = Scheduler.singleThread("heartbeat");
 
     public WebSocketApp(Options options) {
         this.options = options;
