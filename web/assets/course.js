@@ -43,14 +43,14 @@ const course = {
     element.dataset.kind = kind;
   },
 
-  // Sends the movie form (#title, #year) as JSON to POST /movies and shows the answer in `result`:
+  // Sends the movie form (its inputs named title and year) as JSON to POST /movies and shows the answer in `result`:
   // `describe(answer)` words a success, an error shows the server's message. The page checks
   // nothing itself: a year that is not digits goes as typed, so the server's 400 can be seen.
   movieForm(form, result, describe) {
     form.addEventListener("submit", async (event) => {
       event.preventDefault();
-      const movie = { title: form.querySelector("#title").value };
-      const year = form.querySelector("#year").value.trim();
+      const movie = { title: form.elements.namedItem("title").value };
+      const year = form.elements.namedItem("year").value.trim();
       if (year !== "") {
         movie.year = /^-?\d+$/.test(year) ? Number(year) : year;
       }

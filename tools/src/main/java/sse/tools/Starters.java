@@ -448,6 +448,65 @@ final class Starters {
         return 0;
     }
 
+    /**
+     * {@code reset NN}: makes one lesson's starter what it was, code and tests. Every file of the
+     * lesson that differs, or that the starter does not have, is first copied into a new folder
+     * under {@code .backups/}, which is named. Nothing outside {@code lessons/NN-name/src} is touched.
+     */
+    static int reset(Path root, String asked, PrintStream out) throws IOException {
+        List<String> matches = subfolders(root.resolve("lessons")).stream()
+                .filter(name -> name.equals(asked) || name.startsWith(asked + "-")).collect(Collectors.toList());
+        if (matches.size() != 1) {
+            out.println("reset: say which lesson by its number, e.g. reset 04; '" + asked + "' matches "
+                    + (matches.isEmpty() ? "no lesson" : matches) + ". Lessons: " + subfolders(root.resolve("lessons")));
+            return 2;
+        }
+        String lesson = matches.get(0);
+        Path src = root.resolve("lessons").resolve(lesson).resolve("src");
+        Plan plan = plan(root);
+        if (!plan.errors.isEmpty()) {
+            plan.errors.forEach(out::println);
+            out.println("reset: nothing changed; the solutions have the problems above.");
+            return 1;
+        }
+        List<Path> changed = new ArrayList<>();
+        for (Map.Entry<Path, byte[]> entry : plan.expected.entrySet()) {
+            Path file = entry.getKey();
+            if (file.startsWith(src) && !(Files.isRegularFile(file) && Arrays.equals(Files.readAllBytes(file), entry.getValue()))) {
+                changed.add(file);
+            }
+        }
+        for (Path file : filesUnder(src)) {
+            if (!plan.expected.containsKey(file)) {
+                changed.add(file);
+            }
+        }
+        if (changed.isEmpty()) {
+            out.println("reset: lessons/" + lesson + " is already as it starts; nothing changed.");
+            return 0;
+        }
+        Backup backup = Backup.create(root, "reset-" + lesson);
+        for (Path file : changed) {
+            if (Files.isRegularFile(file)) {
+                backup.save(file);
+            }
+        }
+        for (Path file : changed) {
+            byte[] content = plan.expected.get(file);
+            if (content == null) {
+                Files.delete(file);
+            } else {
+                Files.createDirectories(file.getParent());
+                Files.write(file, content);
+            }
+            out.println("restored " + Tools.display(root, file));
+        }
+        deleteEmptyFolders(src);
+        out.println("reset: lessons/" + lesson + " is as it starts again. Your version of the " + changed.size()
+                + " file(s) above is in " + backup.display());
+        return 0;
+    }
+
     private static boolean wasGenerated(Path root, Path file, Map<String, String> lastGenerated) throws IOException {
         return sha256(Files.readAllBytes(file)).equals(lastGenerated.get(Tools.display(root, file)));
     }

@@ -29,6 +29,10 @@ public final class Tools {
             "  starters --write [--force]",
             "                     (maintainers) generate lessons/ and carried/ from solutions/; refuses to replace",
             "                     a file edited since it was generated unless --force, which backs it up first",
+            "  reset NN           put lesson NN's starter back as it was; your version is kept in .backups/",
+            "  steps --check [NN ...] [--show]",
+            "                     (maintainers) apply each lesson's TODOs one by one in a copy of the repository;",
+            "                     after each, the check must name the next TODO",
             "  docs --check       check the docs: code snippets match the code, links and TODO pointers resolve",
             "  load --url URL [--clients N] [--seconds T] [--probe URL]",
             "                     hold N event streams open on a server on this machine for T seconds",
@@ -86,6 +90,23 @@ public final class Tools {
                     return Starters.write(findRoot(), options.contains("--force"), out);
                 }
                 return unknown("starters needs --check, --write or --write --force", err);
+            case "reset":
+                if (options.size() != 1) {
+                    return unknown("reset needs one lesson number, e.g. reset 04", err);
+                }
+                return Starters.reset(findRoot(), options.get(0), out);
+            case "steps":
+                if (options.isEmpty() || !options.get(0).equals("--check")) {
+                    return unknown("steps needs --check", err);
+                }
+                try {
+                    List<String> rest = options.subList(1, options.size());
+                    return TodoSteps.check(findRoot(), rest.stream().filter(o -> !o.equals("--show")).toList(),
+                            rest.contains("--show"), out);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return 1;
+                }
             case "docs":
                 if (options.equals(List.of("--check"))) {
                     return DocsCheck.run(findRoot(), out);

@@ -99,7 +99,7 @@ public final class RawStreamApp {
         // TODO 2: write "data: " + data, then an empty line, and flush.
         //   Without the blank line the browser never dispatches the event; without the flush
         //   the bytes wait in a server buffer.
-        throw sse.support.Todo.todo(2, "write \"data: \" + data and a blank line, then flush",
+        sse.support.Todo.remind(2, "write \"data: \" + data and a blank line, then flush",
                 "docs/01-raw-stream.md#todo-2-one-event");
     }
 
@@ -108,7 +108,13 @@ public final class RawStreamApp {
         // TODO 3: loop: send the current time (sendEvent), then sleep one interval.
         //   When the client leaves, the next write throws an IOException: catch it and return,
         //   so the handler ends and its thread goes back to the pool.
-        throw sse.support.Todo.todo(3, "send the time every interval until a write fails, then return",
+        sse.support.Todo.remind(3, "send the time every interval until a write fails, then return",
                 "docs/01-raw-stream.md#todo-3-until-the-client-leaves");
+        // For now: one event, then the handler returns and the stream ends.
+        try {
+            sendEvent(out, options.clock().instant().truncatedTo(ChronoUnit.SECONDS).toString());
+        } catch (IOException clientLeft) {
+            // Gone already.
+        }
     }
 }

@@ -4,6 +4,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import sse.check.Await;
+import sse.check.ChecksTodo;
 import sse.check.EventStream;
 import sse.check.PageCheck;
 import sse.check.ServerSentEvent;
@@ -47,6 +48,7 @@ class RawStreamTest {
     }
 
     @Test
+    @ChecksTodo(1)
     @DisplayName("the response is 200 with the headers of an event stream")
     void headers() {
         try (EventStream stream = EventStream.open(start(null).uri("/events"))) {
@@ -63,18 +65,19 @@ class RawStreamTest {
     }
 
     @Test
-    @DisplayName("each event is a data line and a blank line, flushed as soon as it is written")
+    @ChecksTodo(2)
+    @DisplayName("an event is a data line and a blank line, flushed as soon as it is written")
     void exactFraming() {
-        try (EventStream stream = EventStream.open(start(null).uri("/events")).expectEventStream(TODO_2)) {
-            String expected = "data: 2026-01-01T09:00:00Z\n\ndata: 2026-01-01T09:00:01Z\n\n";
+        try (EventStream stream = EventStream.open(start(null).uri("/events")).expectEventStream(TODO_1)) {
+            String expected = "data: 2026-01-01T09:00:00Z\n\n";
             String raw = stream.awaitRaw(bytes -> bytes.length() >= expected.length(), WITHIN,
-                    "Two events should arrive, each as `data: <time>` and a blank line. " + TODO_2 + " " + TODO_3);
-            assertEquals(expected, raw.substring(0, expected.length()),
-                    "the exact bytes of the first two events. " + TODO_2);
+                    "An event should arrive as `data: <time>` and a blank line. " + TODO_2);
+            assertEquals(expected, raw.substring(0, expected.length()), "the exact bytes of the first event. " + TODO_2);
         }
     }
 
     @Test
+    @ChecksTodo(3)
     @DisplayName("the browser would see one message per interval, in order, carrying the time")
     void eventsInOrder() {
         try (EventStream stream = EventStream.open(start(null).uri("/events")).expectEventStream(TODO_3)) {
@@ -92,6 +95,7 @@ class RawStreamTest {
     }
 
     @Test
+    @ChecksTodo(3)
     @DisplayName("when the client leaves, the next write fails, the loop ends and its thread is freed")
     void stopsWhenClientLeaves() {
         EventStream stream = EventStream.open(start(null).uri("/events")).expectEventStream(TODO_3);
@@ -104,6 +108,7 @@ class RawStreamTest {
     }
 
     @Test
+    @ChecksTodo(1)
     @DisplayName("a page on another origin may read the stream only when that origin is allowed")
     void allowedOrigin() {
         try (EventStream stream = EventStream.open(start("http://localhost:5173").uri("/events"))) {

@@ -1,0 +1,286 @@
+package sse.check;
+
+import org.junit.platform.engine.TestExecutionResult;
+import org.junit.platform.engine.discovery.DiscoverySelectors;
+import org.junit.platform.engine.support.descriptor.MethodSource;
+import org.junit.platform.launcher.Launcher;
+import org.junit.platform.launcher.LauncherDiscoveryRequest;
+import org.junit.platform.launcher.TestExecutionListener;
+import org.junit.platform.launcher.TestIdentifier;
+import org.junit.platform.launcher.TestPlan;
+import org.junit.platform.launcher.core.LauncherDiscoveryRequestBuilder;
+import org.junit.platform.launcher.core.LauncherFactory;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.lang.reflect.Method;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+
+/**
+ * A lesson's check, as a learner reads it: the tests of one TODO at a time, in order, and at
+ * most one screen of output that ends with where the lesson stands.
+ * <pre>
+ * lesson 04-client-registry: 2 of 4 TODOs done; next: TODO 3 (docs/04-client-registry.md#todo-3-...)
+ * </pre>
+ * Run by Maven in a lesson's {@code test} phase under {@code -Pcheck} (see the root pom), with
+ * these system properties: {@code check.basedir} (the lesson's folder), {@code check.classes} (its
+ * compiled tests), optionally {@code todo} (check only that TODO) and {@code progress} (one line, no failures,
+ * stress tests left out, never a failing exit code: for a table of every lesson).
+ */
+public final class Check {
+
+    /** The most lines of failures printed, so that a check fits on one screen. */
+    static final int MAX_FAILURE_LINES = 20;
+    private static final int MAX_LINES_PER_FAILURE = 6;
+    private static final Pattern LATER_STUB = Pattern.compile("TODO (\\d+) is not done yet");
+
+    private Check() {
+    }
+
+    public static void main(String[] args) throws IOException {
+        Path basedir = Path.of(required("check.basedir")).toAbsolutePath().normalize();
+        Path classes = Path.of(required("check.classes"));
+        String lesson = basedir.getFileName().toString();
+        boolean progress = System.getProperty("progress") != null
+                && !"false".equals(System.getProperty("progress"));
+        if (progress && !"lessons".equals(String.valueOf(basedir.getParent().getFileName()))) {
+            return; // the progress table is about the learner's starters, not the solutions
+        }
+        Path sources = basedir.resolve("src").resolve("main").resolve("java");
+        Optional<Integer> only = Optional.ofNullable(System.getProperty("todo")).filter(s -> !s.isBlank())
+                .map(Check::todoNumber);
+        Outcome outcome = new Check.Runner(lesson, classes, sources, System.out).run(only, progress);
+        System.out.flush();
+        if (!progress && !outcome.passed()) {
+            // Maven's JVM: exiting here spares the learner Maven's page of "BUILD FAILURE" advice.
+            System.exit(1);
+        }
+    }
+
+    private static String required(String property) {
+        String value = System.getProperty(property);
+        if (value == null || value.isBlank()) {
+            throw new IllegalStateException("the check needs -D" + property + " (set by the lesson's pom)");
+        }
+        return value;
+    }
+
+    private static int todoNumber(String text) {
+        try {
+            return Integer.parseInt(text.strip());
+        } catch (NumberFormatException e) {
+            System.out.println("-Dtodo takes a TODO's number, for example -Dtodo=2, not '" + text + "'.");
+            System.exit(2);
+            throw e;
+        }
+    }
+
+    /** How a check ended: how many TODOs pass, and whether everything asked for passed. */
+    record Outcome(int done, int total, boolean passed) {
+    }
+
+    /** One failed test: its name and the first lines of what it said. */
+    record Failure(String name, String message) {
+    }
+
+    static final class Runner {
+        private final String lesson;
+        private final Path classes;
+        private final Path sources;
+        private final PrintStream out;
+        private final Launcher launcher = LauncherFactory.create();
+
+        Runner(String lesson, Path classes, Path sources, PrintStream out) {
+            this.lesson = lesson;
+            this.classes = classes;
+            this.sources = sources;
+            this.out = out;
+        }
+
+        Outcome run(Optional<Integer> only, boolean progress) throws IOException {
+            Map<Integer, List<String>> byTodo = new TreeMap<>();  // TODO -> unique ids of its tests
+            List<String> others = new ArrayList<>();            // tests of no TODO: stress, robustness
+            discover(byTodo, others);
+            int total = byTodo.size();
+            if (total == 0) {
+                out.println("lesson " + lesson + ": no test names a TODO (@ChecksTodo); nothing to check.");
+                return new Outcome(0, 0, false);
+            }
+            if (only.isPresent()) {
+                int todo = only.get();
+                List<String> ids = byTodo.get(todo);
+                if (ids == null) {
+                    out.println("lesson " + lesson + " has no TODO " + todo + "; its TODOs are " + byTodo.keySet() + ".");
+                    return new Outcome(0, total, false);
+                }
+                List<Failure> failures = execute(ids);
+                if (failures.isEmpty()) {
+                    out.println("lesson " + lesson + ": TODO " + todo + " passes its " + ids.size() + " check(s).");
+                    return new Outcome(1, total, true);
+                }
+                printFailures(todo, failures);
+                out.println("lesson " + lesson + ": TODO " + todo + " is not done yet (" + failures.size() + " of "
+                        + ids.size() + " check(s) fail); read " + docOf(todo));
+                return new Outcome(0, total, false);
+            }
+            int done = 0;
+            for (Map.Entry<Integer, List<String>> entry : byTodo.entrySet()) {
+                int todo = entry.getKey();
+                List<Failure> failures = execute(entry.getValue());
+                if (!failures.isEmpty()) {
+                    if (progress) {
+                        out.println(String.format("lesson %-22s %d of %d TODOs done; next: TODO %d",
+                                lesson + ":", done, total, todo));
+                    } else {
+                        printFailures(todo, failures);
+                        out.println("lesson " + lesson + ": " + done + " of " + total + " TODOs done; next: TODO "
+                                + todo + " (" + docOf(todo) + ")");
+                    }
+                    return new Outcome(done, total, false);
+                }
+                done++;
+            }
+            if (progress) {
+                out.println(String.format("lesson %-22s %d of %d TODOs done", lesson + ":", done, total));
+                return new Outcome(done, total, true);
+            }
+            List<Failure> failures = others.isEmpty() ? List.of() : execute(others);
+            if (!failures.isEmpty()) {
+                printFailures(0, failures);
+                out.println("lesson " + lesson + ": all " + total + " TODOs done, but " + failures.size()
+                        + " of the harder checks (load, races, robustness) fail: the messages above say why.");
+                return new Outcome(done, total, false);
+            }
+            out.println("lesson " + lesson + ": all " + total + " TODOs done; every check passes.");
+            return new Outcome(done, total, true);
+        }
+
+        /** Every test in the lesson's compiled tests, sorted by the TODO it checks. */
+        private void discover(Map<Integer, List<String>> byTodo, List<String> others) {
+            LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
+                    .selectors(DiscoverySelectors.selectClasspathRoots(Set.of(classes)))
+                    .build();
+            TestPlan plan = launcher.discover(request);
+            for (TestIdentifier root : plan.getRoots()) {
+                for (TestIdentifier id : plan.getDescendants(root)) {
+                    if (!id.isTest()) {
+                        continue;
+                    }
+                    Optional<Integer> todo = todoOf(id);
+                    if (todo.isPresent()) {
+                        byTodo.computeIfAbsent(todo.get(), k -> new ArrayList<>()).add(id.getUniqueId());
+                    } else {
+                        others.add(id.getUniqueId());
+                    }
+                }
+            }
+        }
+
+        private static Optional<Integer> todoOf(TestIdentifier id) {
+            if (id.getSource().orElse(null) instanceof MethodSource source) {
+                try {
+                    Class<?> type = source.getJavaClass();
+                    Method method = source.getJavaMethod();
+                    ChecksTodo onMethod = method.getAnnotation(ChecksTodo.class);
+                    if (onMethod != null) {
+                        return Optional.of(onMethod.value());
+                    }
+                    for (Class<?> c = type; c != null; c = c.getEnclosingClass()) {
+                        ChecksTodo onClass = c.getAnnotation(ChecksTodo.class);
+                        if (onClass != null) {
+                            return Optional.of(onClass.value());
+                        }
+                    }
+                } catch (RuntimeException e) {
+                    return Optional.empty();
+                }
+            }
+            return Optional.empty();
+        }
+
+        /** Runs the tests; returns their failures, in the order they happened. */
+        private List<Failure> execute(List<String> uniqueIds) {
+            List<Failure> failures = new ArrayList<>();
+            LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
+                    .selectors(uniqueIds.stream().map(DiscoverySelectors::selectUniqueId).collect(Collectors.toList()))
+                    .build();
+            launcher.execute(request, new TestExecutionListener() {
+                @Override
+                public void executionFinished(TestIdentifier id, TestExecutionResult result) {
+                    if (result.getStatus() != TestExecutionResult.Status.SUCCESSFUL) {
+                        Throwable thrown = result.getThrowable().orElse(null);
+                        String message = thrown == null ? "failed"
+                                : thrown.getMessage() == null ? thrown.toString() : thrown.getMessage();
+                        failures.add(new Failure(id.getDisplayName(), message));
+                    }
+                }
+            });
+            return failures;
+        }
+
+        private void printFailures(int todo, List<Failure> failures) {
+            int lines = 0;
+            int shown = 0;
+            for (Failure failure : failures) {
+                List<String> text = describe(todo, failure);
+                if (shown > 0 && lines + text.size() > MAX_FAILURE_LINES) {
+                    break;
+                }
+                text.forEach(out::println);
+                lines += text.size();
+                shown++;
+            }
+            if (shown < failures.size()) {
+                out.println("  ... and " + (failures.size() - shown) + " more failing check(s) of the same kind.");
+            }
+        }
+
+        /** "FAILED name" and the message's first lines, indented; says so when a later TODO's stub is in the way. */
+        private List<String> describe(int todo, Failure failure) {
+            List<String> text = new ArrayList<>();
+            text.add("FAILED " + failure.name());
+            Matcher later = LATER_STUB.matcher(failure.message());
+            if (todo > 0 && later.find() && Integer.parseInt(later.group(1)) > todo) {
+                text.add("  TODO " + todo + " cannot be judged yet: TODO " + later.group(1)
+                        + "'s unfinished code answers first. What came:");
+            }
+            String[] lines = failure.message().strip().split("\\R");
+            for (int i = 0; i < Math.min(lines.length, MAX_LINES_PER_FAILURE); i++) {
+                text.add("  " + lines[i].strip());
+            }
+            if (lines.length > MAX_LINES_PER_FAILURE) {
+                text.add("  ...");
+            }
+            return text;
+        }
+
+        /** Where the docs explain a TODO: the link its stub in the lesson's code gives, or the lesson's page. */
+        String docOf(int todo) throws IOException {
+            Pattern link = Pattern.compile("docs/" + Pattern.quote(lesson) + "\\.md#todo-" + todo + "(?![0-9])[a-z0-9-]*");
+            if (Files.isDirectory(sources)) {
+                List<Path> files;
+                try (Stream<Path> walk = Files.walk(sources)) {
+                    files = walk.filter(Files::isRegularFile).sorted().collect(Collectors.toList());
+                }
+                for (Path file : files) {
+                    Matcher m = link.matcher(Files.readString(file));
+                    if (m.find()) {
+                        return m.group();
+                    }
+                }
+            }
+            return "docs/" + lesson + ".md";
+        }
+    }
+}

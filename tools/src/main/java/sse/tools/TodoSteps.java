@@ -1,0 +1,175 @@
+package sse.tools;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * The proof that a lesson's check leads a learner TODO by TODO. In a copy of the repository, the
+ * lesson's starter gets its solution's regions one TODO at a time (TODO 1, then 1 and 2, ...),
+ * and after each step the real check command runs. After k steps of N it must end with
+ * {@code k of N TODOs done; next: TODO k+1} and fail; after N, pass. Every output must fit on a
+ * screen. Maintainers run it (CI does): {@code steps --check [NN ...]}.
+ */
+final class TodoSteps {
+
+    /** The most lines a check may print: one screen of a small terminal. */
+    static final int SCREEN = 25;
+    private static final Set<String> NOT_COPIED = Set.of(".git", "target", Backup.FOLDER, "node_modules", ".idea");
+
+    private TodoSteps() {
+    }
+
+    static int check(Path root, List<String> asked, boolean show, PrintStream out) throws IOException, InterruptedException {
+        Path copy = Files.createTempDirectory("todo-steps-");
+        try {
+            copyTree(root, copy);
+            int failures = 0;
+            for (String lesson : Starters.subfolders(root.resolve("solutions"))) {
+                if (!asked.isEmpty() && asked.stream().noneMatch(lesson::startsWith)) {
+                    continue;
+                }
+                failures += checkLesson(root, copy, lesson, show, out);
+            }
+            out.println(failures == 0 ? "steps: every check names the next TODO, step by step."
+                    : "steps: " + failures + " step(s) went wrong (see above).");
+            return failures == 0 ? 0 : 1;
+        } finally {
+            deleteTree(copy);
+        }
+    }
+
+    private static int checkLesson(Path root, Path copy, String lesson, boolean show, PrintStream out)
+            throws IOException, InterruptedException {
+        Path solution = root.resolve("solutions").resolve(lesson).resolve("src").resolve("main");
+        TreeSet<Integer> todos = new TreeSet<>();
+        List<Path> files = Starters.filesUnder(solution);
+        for (Path file : files) {
+            Starters.text(Files.readAllBytes(file)).ifPresent(text -> todos.addAll(Starters.todos(text)));
+        }
+        int total = todos.size();
+        if (total == 0) {
+            return 0;
+        }
+        if (todos.last() != total) {
+            out.println("FAIL " + lesson + ": its TODOs are " + todos + "; number them 1 to " + total);
+            return 1;
+        }
+        int failures = 0;
+        for (int done = 0; done <= total; done++) {
+            int k = done;
+            Path target = copy.resolve("lessons").resolve(lesson).resolve("src").resolve("main");
+            deleteTree(target);
+            Starters.Stubs stubs;
+            try {
+                stubs = Starters.stubsOf(root, root.resolve("solutions").resolve(lesson));
+                for (Path file : files) {
+                    Path relative = solution.relativize(file);
+                    String path = relative.toString().replace('\\', '/');
+                    String text = Starters.derive(Files.readString(file), path.startsWith("java/") ? path.substring(5) : path,
+                            stubs, todo -> todo <= k);
+                    Path to = target.resolve(relative);
+                    Files.createDirectories(to.getParent());
+                    Files.writeString(to, text);
+                }
+            } catch (Starters.StarterException e) {
+                out.println("FAIL " + lesson + ": " + e.getMessage());
+                return failures + 1;
+            }
+            long started = System.nanoTime();
+            Run run = runCheck(copy, lesson);
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            List<String> lines = run.output.lines().filter(line -> !line.isBlank()).toList();
+            String last = lines.isEmpty() ? "(nothing)" : lines.get(lines.size() - 1);
+            String expected = done < total
+                    ? "lesson " + lesson + ": " + done + " of " + total + " TODOs done; next: TODO " + (done + 1) + " ("
+                    : "lesson " + lesson + ": all " + total + " TODOs done; every check passes.";
+            List<String> wrong = new ArrayList<>();
+            if (!last.startsWith(expected)) {
+                wrong.add("its last line should start '" + expected + "' but is '" + last + "'");
+            }
+            if ((run.exitCode == 0) != (done == total)) {
+                wrong.add("it exited with " + run.exitCode + (done == total ? " (should pass)" : " (should fail)"));
+            }
+            if (lines.size() > SCREEN) {
+                wrong.add("it printed " + lines.size() + " lines, more than a screen (" + SCREEN + ")");
+            }
+            String step = lesson + " with " + (done == 0 ? "no TODO" : done == 1 ? "TODO 1" : "TODOs 1-" + done) + " done";
+            if (wrong.isEmpty()) {
+                out.println("ok   " + step + ": " + last + "  [" + lines.size() + " lines, " + millis + " ms]");
+            } else {
+                failures++;
+                out.println("FAIL " + step + ": " + String.join("; ", wrong));
+            }
+            if (show || !wrong.isEmpty()) {
+                run.output.lines().forEach(line -> out.println("     | " + line));
+            }
+        }
+        return failures;
+    }
+
+    private record Run(int exitCode, String output) {
+    }
+
+    /** The check command of the README, in the copy. */
+    private static Run runCheck(Path copy, String lesson) throws IOException, InterruptedException {
+        boolean windows = System.getProperty("os.name", "").toLowerCase().contains("win");
+        List<String> command = new ArrayList<>(List.of(
+                copy.resolve(windows ? "mvnw.cmd" : "mvnw").toString(), "-q", "-pl", "lessons/" + lesson, "-am", "test", "-Pcheck"));
+        ProcessBuilder builder = new ProcessBuilder(command).directory(copy.toFile()).redirectErrorStream(true);
+        Process process = builder.start();
+        byte[] output = process.getInputStream().readAllBytes();
+        if (!process.waitFor(5, TimeUnit.MINUTES)) {
+            process.destroyForcibly();
+            return new Run(-1, "the check did not finish within 5 minutes");
+        }
+        return new Run(process.exitValue(), new String(output, StandardCharsets.UTF_8));
+    }
+
+    private static void copyTree(Path from, Path to) throws IOException {
+        try (Stream<Path> walk = Files.walk(from)) {
+            for (Path path : (Iterable<Path>) walk::iterator) {
+                Path relative = from.relativize(path);
+                if (relative.toString().isEmpty()) {
+                    continue;
+                }
+                boolean skipped = false;
+                for (Path part : relative) {
+                    if (NOT_COPIED.contains(part.toString())) {
+                        skipped = true;
+                        break;
+                    }
+                }
+                if (skipped) {
+                    continue;
+                }
+                Path target = to.resolve(relative.toString());
+                if (Files.isDirectory(path)) {
+                    Files.createDirectories(target);
+                } else {
+                    Files.copy(path, target, StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+    }
+
+    static void deleteTree(Path dir) throws IOException {
+        if (!Files.exists(dir)) {
+            return;
+        }
+        try (Stream<Path> walk = Files.walk(dir)) {
+            for (Path path : walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
+                Files.deleteIfExists(path);
+            }
+        }
+    }
+}
