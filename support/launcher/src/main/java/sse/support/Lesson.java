@@ -5,10 +5,18 @@ import io.javalin.config.JavalinConfig;
 import io.javalin.http.staticfiles.Location;
 import io.javalin.util.JavalinBindException;
 
+import java.io.IOException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
 import java.net.URISyntaxException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 /**
  * What every lesson's server shares, so that each lesson's own file shows only SSE:
@@ -63,7 +71,44 @@ public final class Lesson {
         }, "lesson-shutdown"));
         // System.out, not a logger: `mvn -q` hides log output but not this line.
         System.out.println("Lesson " + lesson + " is running: open http://localhost:" + app.port() + "/  (Ctrl-C stops it)");
+        List<String> shared = addressesFor(host);
+        if (!shared.isEmpty()) {
+            System.out.println("Other machines on your network can open: "
+                    + shared.stream().map(address -> "http://" + address + ":" + app.port() + "/")
+                    .collect(Collectors.joining("  ")));
+        }
         return app;
+    }
+
+    /**
+     * The addresses other machines can use when the server listens on {@code host}: this machine's
+     * own non-loopback IPv4 addresses for {@code 0.0.0.0}, the host itself for a specific one,
+     * none for loopback (nobody else can reach it).
+     */
+    static List<String> addressesFor(String host) {
+        try {
+            InetAddress bound = InetAddress.getByName(host);
+            if (bound.isLoopbackAddress()) {
+                return List.of();
+            }
+            if (!bound.isAnyLocalAddress()) {
+                return List.of(host);
+            }
+            List<String> addresses = new ArrayList<>();
+            for (NetworkInterface nic : Collections.list(NetworkInterface.getNetworkInterfaces())) {
+                if (!nic.isUp() || nic.isLoopback()) {
+                    continue;
+                }
+                for (InetAddress address : Collections.list(nic.getInetAddresses())) {
+                    if (address instanceof Inet4Address && !address.isLinkLocalAddress()) {
+                        addresses.add(address.getHostAddress());
+                    }
+                }
+            }
+            return addresses;
+        } catch (IOException e) {
+            return List.of();
+        }
     }
 
     /**
