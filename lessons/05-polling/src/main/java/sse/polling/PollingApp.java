@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import sse.feed.ClientRegistry;
 import sse.feed.PostedMovie;
 import sse.support.Lesson;
+import sse.support.SameOrigin;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -99,6 +100,8 @@ public final class PollingApp {
     public Javalin create() {
         return Javalin.create(config -> {
             Lesson.configure(config, LESSON);
+            // Another site's page may send a form here: every POST must come from this server's own pages.
+            config.routes.before(SameOrigin::require);
             config.routes.sse("/events", this::onConnect);
             config.routes.post("/movies", this::postMovie);
             config.routes.get("/movies", this::shortPoll);
