@@ -8,15 +8,26 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import sse.support.MediaType;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.util.Collections;
+import java.util.HexFormat;
+import java.util.List;
 import java.util.Locale;
 
 /**
  * A movie as a client posts it, {@code {"title": "The Matrix", "year": 1999}}, read and checked
- * before anything is sent to anyone. The body comes from a stranger: it is read within a size
- * limit, parsed as a JSON tree, and every field is checked by hand, so nothing is coerced or guessed.
+ * before anything is sent to anyone. The body comes from a stranger: its {@code Content-Type} is
+ * parsed by the grammar, it is read within a size limit, decoded as strict UTF-8, parsed as a JSON
+ * tree, and every field is checked by hand, so nothing is coerced or guessed.
  * Fields other than {@code title} and {@code year} are ignored: only what was checked is ever sent on.
  */
 public record PostedMovie(String title, int year) {
@@ -49,13 +60,12 @@ public record PostedMovie(String title, int year) {
         return validate(readJson(ctx, maxBodyBytes));
     }
 
-    /** The body as a JSON tree: only {@code application/json}, only up to {@code maxBodyBytes}, only well-formed. */
+    /**
+     * The body as a JSON tree: only {@code application/json}, only up to {@code maxBodyBytes}, only
+     * UTF-8, only well-formed.
+     */
     static JsonNode readJson(Context ctx, int maxBodyBytes) {
-        String contentType = ctx.contentType();
-        if (!isJson(contentType)) {
-            throw new Rejected(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "send JSON in UTF-8 with Content-Type: application/json, not "
-                    + (contentType == null ? "no Content-Type" : shorten(contentType)));
-        }
+        requireJson(Collections.list(ctx.req().getHeaders("Content-Type")));
         // The header, when there is one, lets us refuse without reading a byte.
         if (ctx.req().getContentLengthLong() > maxBodyBytes) {
             throw tooLarge(maxBodyBytes);
@@ -72,13 +82,14 @@ public record PostedMovie(String title, int year) {
         }
         JsonNode json;
         try {
-            json = STRICT_JSON.readTree(body);
+            // From text, not bytes: given bytes, Jackson would also take UTF-16 and UTF-32.
+            json = STRICT_JSON.readTree(utf8(body));
         } catch (JacksonException e) {
             String where = e.getLocation() == null ? ""
                     : " (line " + e.getLocation().getLineNr() + ", column " + e.getLocation().getColumnNr() + ")";
             throw badRequest("the body is not valid JSON" + where + ": " + firstWords(e.getOriginalMessage()));
         } catch (IOException e) {
-            throw new UncheckedIOException("reading bytes already in memory", e); // does not happen
+            throw new UncheckedIOException("reading text already in memory", e); // does not happen
         }
         if (json.isMissingNode()) { // no bytes at all, or only spaces
             throw badRequest("the body is empty: send a movie like {\"title\": \"The Matrix\", \"year\": 1999}");
@@ -109,23 +120,55 @@ public record PostedMovie(String title, int year) {
         return new Rejected(HttpStatus.CONTENT_TOO_LARGE, "the body is larger than " + maxBodyBytes + " bytes");
     }
 
-    /** {@code application/json}, with any parameters; a charset, if given, must be UTF-8, as JSON is. */
-    static boolean isJson(String contentType) {
-        if (contentType == null) {
-            return false;
+    /**
+     * Passes one {@code Content-Type: application/json}, with any parameters, of which a charset, if
+     * given, is UTF-8, as JSON is; anything else, down to a header of only {@code ;}, is a 415 that says why.
+     */
+    static void requireJson(List<String> contentTypes) {
+        if (contentTypes.size() != 1) {
+            throw unsupported(contentTypes.isEmpty() ? "no Content-Type" : contentTypes.size() + " Content-Type headers");
         }
-        String[] parts = contentType.split(";");
-        if (!parts[0].strip().equalsIgnoreCase("application/json")) {
-            return false;
+        String contentType = contentTypes.get(0);
+        MediaType type;
+        try {
+            type = MediaType.parse(contentType);
+        } catch (MediaType.Invalid e) {
+            throw unsupported("\"" + shorten(contentType) + "\", which is not a media type: " + e.getMessage());
         }
-        for (int i = 1; i < parts.length; i++) {
-            String[] parameter = parts[i].split("=", 2);
-            if (parameter[0].strip().equalsIgnoreCase("charset")
-                    && (parameter.length < 2 || !parameter[1].strip().replace("\"", "").equalsIgnoreCase("utf-8"))) {
-                return false;
-            }
+        List<String> charsets = type.values("charset");
+        if (!type.is("application", "json") || charsets.size() > 1
+                || (charsets.size() == 1 && !charsets.get(0).equalsIgnoreCase("utf-8"))) {
+            throw unsupported(shorten(contentType) + (charsets.size() > 1 ? " (charset given twice)" : ""));
         }
-        return true;
+    }
+
+    private static Rejected unsupported(String what) {
+        return new Rejected(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "send JSON in UTF-8 with Content-Type: application/json, not " + what);
+    }
+
+    /**
+     * The body as text, or a 400 at the first bytes that are not UTF-8. The JDK's decoder refuses what
+     * a lenient one lets through: overlong forms ({@code C0 8A} for a line feed), encoded surrogates
+     * (CESU-8), cut-off sequences and bytes no UTF-8 text has. One leading byte order mark is ignored.
+     */
+    static String utf8(byte[] body) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT)
+                .onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(body);
+        CharBuffer text = CharBuffer.allocate(body.length); // never more characters than bytes
+        CoderResult result = decoder.decode(in, text, true);
+        if (!result.isError()) {
+            result = decoder.flush(text);
+        }
+        if (result.isError()) {
+            int at = in.position();
+            throw badRequest("the body is not valid UTF-8: byte " + (at + 1) + " starts a malformed sequence ("
+                    + HexFormat.ofDelimiter(" ").withUpperCase().formatHex(body, at, Math.min(body.length, at + 4))
+                    + "); overlong forms and encoded surrogates are not UTF-8");
+        }
+        String decoded = text.flip().toString();
+        return decoded.startsWith("\uFEFF") ? decoded.substring(1) : decoded;
     }
 
     /** "a string", "an array", ...: what a JSON value is, for a message. */

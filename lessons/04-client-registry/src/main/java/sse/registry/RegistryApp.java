@@ -7,6 +7,7 @@ import io.javalin.http.sse.SseClient;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sse.support.Lesson;
+import sse.support.SameOrigin;
 import sse.support.Scheduler;
 
 import java.time.Duration;
@@ -75,6 +76,8 @@ public final class RegistryApp {
     public Javalin create() {
         return Javalin.create(config -> {
             Lesson.configure(config, LESSON);
+            // Another site's page may send a form here: every POST must come from this server's own pages.
+            config.routes.before(SameOrigin::require);
             config.routes.sse("/events", this::onConnect);
             config.routes.post("/movies", this::postMovie);
             config.routes.get("/clients", ctx -> ctx.json(new Clients(registry.count())));

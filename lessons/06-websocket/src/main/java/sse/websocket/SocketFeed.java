@@ -1,7 +1,10 @@
 package sse.websocket;
 
+import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.javalin.websocket.WsConfig;
 import io.javalin.websocket.WsContext;
 import sse.polling.Movie;
@@ -21,10 +24,20 @@ import java.util.concurrent.ConcurrentHashMap;
  *                     {"type":"error","error":"..."}            (to the sender of a bad message only)
  *   client to server: {"type":"chat","text":"hello"}
  * </pre>
+ *
+ * A message is checked as strictly as {@code POST /movies}: one JSON object and nothing after it,
+ * text that is whole Unicode, at most {@value #MAX_MESSAGE_CHARACTERS} characters. Anything else,
+ * a binary message too, gets an {@code error} back, to its sender only, and the socket stays open.
+ * Only a message over {@value #MAX_FRAME_BYTES} bytes, which Jetty will not hold, closes it (1009),
+ * and text that is not UTF-8 (1007): the WebSocket protocol requires both.
  */
 final class SocketFeed {
 
     static final int MAX_CHAT_CHARACTERS = 500;
+    /** The longest message answered: longer ones get an error, not a chat. */
+    static final int MAX_MESSAGE_CHARACTERS = 4096;
+    /** The longest message Jetty reads at all (1 MiB); it closes the socket on a longer one. */
+    static final int MAX_FRAME_BYTES = 1 << 20;
 
     record Welcome(String type, int sockets) {
     }
@@ -42,7 +55,10 @@ final class SocketFeed {
     record Problem(String type, String error) {
     }
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = JsonMapper.builder()
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS) // {"type":"chat",...} then more is not one message
+            .enable(StreamReadFeature.STRICT_DUPLICATE_DETECTION)   // two "text"s: which one did they mean?
+            .build();
 
     // By session id: Javalin hands each callback its own context object for the same socket.
     private final Map<String, WsContext> sockets = new ConcurrentHashMap<>();
@@ -61,6 +77,9 @@ final class SocketFeed {
         sse.support.Todo.remind(1, "register each socket in onConnect (with a Welcome) and remove it in onClose and onError",
                 "docs/06-websocket.md#todo-1-keep-track-of-the-sockets");
         ws.onMessage(ctx -> receive(ctx, ctx.message()));
+        // Only text is read: a binary message is answered too, or its sender would wait in silence.
+        ws.onBinaryMessage(ctx -> ctx.send(new Problem("error",
+                "send text, a JSON object like {\"type\":\"chat\",\"text\":\"hello\"}, not a binary message")));
     }
 
     /** How many sockets are open. */
@@ -95,11 +114,14 @@ final class SocketFeed {
     }
 
     static Checked check(String raw) {
+        if (raw.length() > MAX_MESSAGE_CHARACTERS) {
+            return Checked.wrong("a message may have at most " + MAX_MESSAGE_CHARACTERS + " characters, not " + raw.length());
+        }
         JsonNode message;
         try {
             message = JSON.readTree(raw);
         } catch (Exception e) {
-            return Checked.wrong("send JSON, like {\"type\":\"chat\",\"text\":\"hello\"}");
+            return Checked.wrong("send JSON, like {\"type\":\"chat\",\"text\":\"hello\"}, and nothing after it");
         }
         if (message == null || !message.isObject()) {
             return Checked.wrong("send a JSON object, like {\"type\":\"chat\",\"text\":\"hello\"}");
@@ -114,6 +136,9 @@ final class SocketFeed {
         }
         if (text.asText().codePointCount(0, text.asText().length()) > MAX_CHAT_CHARACTERS) {
             return Checked.wrong("\"text\" may have at most " + MAX_CHAT_CHARACTERS + " characters");
+        }
+        if (text.asText().codePoints().anyMatch(c -> Character.getType(c) == Character.SURROGATE)) {
+            return Checked.wrong("\"text\" must be valid Unicode text, not half of a surrogate pair");
         }
         return new Checked(text.asText(), null);
     }

@@ -15,6 +15,7 @@ import sse.polling.MovieHistory;
 import sse.registry.ClientRegistry;
 import sse.registry.PostedMovie;
 import sse.support.Lesson;
+import sse.support.SameOrigin;
 import sse.support.Scheduler;
 
 import java.time.Clock;
@@ -97,11 +98,22 @@ public final class WebSocketApp {
     public Javalin create() {
         app = Javalin.create(config -> {
             Lesson.configure(config, LESSON);
+            // Another site's page may send a form here: every POST must come from this server's own pages.
+            config.routes.before(SameOrigin::require);
             config.routes.sse("/events", this::onConnect);
             config.routes.post("/movies", this::postMovie);
             config.routes.get("/movies", this::shortPoll);
             config.routes.get("/movies/wait", this::longPoll);
             config.routes.ws("/ws", sockets::configure);
+            // A page on any site may open a WebSocket to any server: only our own pages may open this one.
+            config.routes.wsBeforeUpgrade("/ws", SameOrigin::require);
+            // Jetty closes a socket (1009) that sends a message it will not hold; below that limit, SocketFeed
+            // answers a message that is too long with an error and the socket stays open.
+            config.jetty.modifyWebSocketServletFactory(factory -> {
+                factory.setMaxFrameSize(SocketFeed.MAX_FRAME_BYTES);
+                factory.setMaxTextMessageSize(SocketFeed.MAX_FRAME_BYTES);
+                factory.setMaxBinaryMessageSize(SocketFeed.MAX_FRAME_BYTES);
+            });
             config.routes.get("/clients", ctx -> ctx.json(new Clients(registry.count())));
             config.routes.get("/stats", ctx -> ctx.json(stats()));
             config.routes.exception(PostedMovie.Rejected.class,

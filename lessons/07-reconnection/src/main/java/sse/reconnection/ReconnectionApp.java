@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import sse.registry.ClientRegistry;
 import sse.registry.PostedMovie;
 import sse.support.Lesson;
+import sse.support.SameOrigin;
 import sse.support.Scheduler;
 
 import java.io.IOException;
@@ -96,11 +97,13 @@ public final class ReconnectionApp {
     public Javalin create() {
         return Javalin.create(config -> {
             Lesson.configure(config, LESSON);
+            // Another site's page may send a form here: every POST must come from this server's own pages.
+            config.routes.before(SameOrigin::require);
             config.routes.before("/events", this::gate);
             config.routes.sse("/events", this::onConnect);
             config.routes.post("/movies", this::postMovie);
             config.routes.get("/movies", ctx -> ctx.json(history.all()));
-            // A teaching tool, same-origin and without a password: never ship these without auth.
+            // A teaching tool without a password, refused from other origins by SameOrigin above: never ship these without auth.
             config.routes.post("/admin/drop", ctx -> ctx.json(drop()));
             config.routes.post("/admin/close", ctx -> ctx.json(setOpen(false)));
             config.routes.post("/admin/open", ctx -> ctx.json(setOpen(true)));

@@ -26,6 +26,9 @@ class SseClientBrowserIT {
                     "the welcome's line breaks should survive the trip");
             assertEquals("open", browser.text("#state"));
             assertTrue(browser.count("#messages li") >= 1, "every second tick sends an unnamed event to onmessage");
+            // The unnamed event has no id: line, but the last id seen carries over: the doc says the page shows it.
+            assertTrue(browser.text("#messages li .id").matches("id \\d+"),
+                    "an unnamed event shows the id of the tick before it, got: " + browser.text("#messages li"));
             assertTrue(browser.text("#ticks li").contains("#"), "ticks are listed: " + browser.text("#ticks li"));
             // Read both in one script: a tick may arrive between two separate reads.
             assertEquals(List.of(true), List.of(browser.script("return document.getElementById('tick-count').textContent"

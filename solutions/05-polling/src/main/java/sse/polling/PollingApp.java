@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import sse.registry.ClientRegistry;
 import sse.registry.PostedMovie;
 import sse.support.Lesson;
+import sse.support.SameOrigin;
 import sse.support.Scheduler;
 
 import java.time.Clock;
@@ -90,6 +91,8 @@ public final class PollingApp {
     public Javalin create() {
         return Javalin.create(config -> {
             Lesson.configure(config, LESSON);
+            // Another site's page may send a form here: every POST must come from this server's own pages.
+            config.routes.before(SameOrigin::require);
             config.routes.sse("/events", this::onConnect);
             config.routes.post("/movies", this::postMovie);
             config.routes.get("/movies", this::shortPoll);

@@ -7,7 +7,9 @@ import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.WebSocket;
+import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
@@ -26,10 +28,11 @@ final class SocketClient implements AutoCloseable {
     private final WebSocket socket;
     private volatile String closedBecause;
 
-    private SocketClient(URI uri) {
+    private SocketClient(URI uri, Map<String, String> headers) {
         try {
-            socket = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5))
-                    .buildAsync(uri, new Listener()).get(5, TimeUnit.SECONDS);
+            WebSocket.Builder builder = HTTP.newWebSocketBuilder().connectTimeout(Duration.ofSeconds(5));
+            headers.forEach(builder::header);
+            socket = builder.buildAsync(uri, new Listener()).get(5, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted", e);
@@ -40,7 +43,29 @@ final class SocketClient implements AutoCloseable {
 
     /** Opens a socket to {@code ws://127.0.0.1:port/ws}. */
     static SocketClient open(URI uri) {
-        return new SocketClient(uri);
+        return new SocketClient(uri, Map.of());
+    }
+
+    /** Opens a socket with extra headers on the upgrade request, for example an {@code Origin}. */
+    static SocketClient open(URI uri, Map<String, String> headers) {
+        return new SocketClient(uri, headers);
+    }
+
+    /** Sends one binary message, waiting at most 5 s for it to be written. */
+    void sendBinary(byte[] data) {
+        try {
+            socket.sendBinary(ByteBuffer.wrap(data), true).get(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError("interrupted", e);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new AssertionError("could not send " + data.length + " bytes: " + e, e);
+        }
+    }
+
+    /** Why the server closed the socket ("1009 ..."), or null while it is open. */
+    String closedBecause() {
+        return closedBecause;
     }
 
     /** Sends one text message, waiting at most 5 s for it to be written. */

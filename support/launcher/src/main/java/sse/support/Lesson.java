@@ -10,6 +10,7 @@ import java.net.Inet4Address;
 import java.net.InetAddress;
 import java.net.NetworkInterface;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -21,7 +22,7 @@ import java.util.stream.Collectors;
 /**
  * What every lesson's server shares, so that each lesson's own file shows only SSE:
  * serving its page from {@code web/NN-name/}, answering an unfinished TODO with a 501 that
- * says what to do, and starting on {@code -Dport} (7070 by default) with the URL printed.
+ * says what to do, errors as JSON, and starting on {@code -Dport} (7070 by default) with the URL printed.
  */
 public final class Lesson {
 
@@ -31,8 +32,9 @@ public final class Lesson {
     }
 
     /**
-     * Serves {@code web/<lesson>/} at {@code /} and {@code web/assets/} at {@code /assets},
-     * and turns a {@link Todo} into a 501 whose body is the TODO's message.
+     * Serves {@code web/<lesson>/} at {@code /} and {@code web/assets/} at {@code /assets}, turns a
+     * {@link Todo} into a 501 whose body is the TODO's message, a {@link SameOrigin.Refused} into a
+     * 403 {@code {"error": ...}}, and makes Jetty's own error pages the same JSON (see {@link JsonErrors}).
      */
     public static void configure(JavalinConfig config, String lesson) {
         config.startup.showJavalinBanner = false;
@@ -48,6 +50,16 @@ public final class Lesson {
             files.location = Location.EXTERNAL;
         });
         config.routes.exception(Todo.class, (todo, ctx) -> ctx.status(501).result(todo.getMessage()));
+        config.routes.exception(SameOrigin.Refused.class, (refused, ctx) -> {
+            ctx.status(403).contentType("application/json");
+            // Written to the response itself: Javalin drops a result set while refusing a WebSocket upgrade.
+            try {
+                ctx.res().getOutputStream().write(JsonErrors.body(refused.getMessage()).getBytes(StandardCharsets.UTF_8));
+            } catch (IOException gone) {
+                // The client has gone: nobody is left to tell.
+            }
+        });
+        config.jetty.modifyServer(server -> server.setErrorHandler(JsonErrors.jettyHandler()));
     }
 
     /**
