@@ -67,26 +67,14 @@ final class TodoSteps {
         int failures = 0;
         for (int done = 0; done <= total; done++) {
             int k = done;
-            Path target = copy.resolve("lessons").resolve(lesson).resolve("src").resolve("main");
-            deleteTree(target);
-            Starters.Stubs stubs;
             try {
-                stubs = Starters.stubsOf(root, root.resolve("solutions").resolve(lesson));
-                for (Path file : files) {
-                    Path relative = solution.relativize(file);
-                    String path = relative.toString().replace('\\', '/');
-                    String text = Starters.derive(Files.readString(file), path.startsWith("java/") ? path.substring(5) : path,
-                            stubs, todo -> todo <= k);
-                    Path to = target.resolve(relative);
-                    Files.createDirectories(to.getParent());
-                    Files.writeString(to, text);
-                }
-            } catch (Starters.StarterException e) {
+                applyTodos(root, copy, lesson, k);
+            } catch (IOException e) {
                 out.println("FAIL " + lesson + ": " + e.getMessage());
                 return failures + 1;
             }
             long started = System.nanoTime();
-            Run run = runCheck(copy, lesson);
+            Run run = maven(copy, List.of("-q", "-pl", "lessons/" + lesson, "-am", "test", "-Pcheck"));
             long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
             List<String> lines = run.output.lines().filter(line -> !line.isBlank()).toList();
             String last = lines.isEmpty() ? "(nothing)" : lines.get(lines.size() - 1);
@@ -117,25 +105,54 @@ final class TodoSteps {
         return failures;
     }
 
-    private record Run(int exitCode, String output) {
+    /**
+     * Writes, into the copy's {@code lessons/<lesson>/src/main}, the starter with the solution's
+     * regions of TODOs 1 to {@code done} filled in. Returns the files written and their bytes.
+     */
+    static java.util.Map<Path, byte[]> applyTodos(Path root, Path copy, String lesson, int done) throws IOException {
+        Path solution = root.resolve("solutions").resolve(lesson).resolve("src").resolve("main");
+        Path target = copy.resolve("lessons").resolve(lesson).resolve("src").resolve("main");
+        deleteTree(target);
+        java.util.Map<Path, byte[]> written = new java.util.LinkedHashMap<>();
+        try {
+            Starters.Stubs stubs = Starters.stubsOf(root, root.resolve("solutions").resolve(lesson));
+            for (Path file : Starters.filesUnder(solution)) {
+                Path relative = solution.relativize(file);
+                String path = relative.toString().replace('\\', '/');
+                String text = Starters.derive(Files.readString(file), path.startsWith("java/") ? path.substring(5) : path,
+                        stubs, todo -> todo <= done);
+                Path to = target.resolve(relative);
+                Files.createDirectories(to.getParent());
+                byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+                Files.write(to, bytes);
+                written.put(to, bytes);
+            }
+        } catch (Starters.StarterException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        return written;
     }
 
-    /** The check command of the README, in the copy. */
-    private static Run runCheck(Path copy, String lesson) throws IOException, InterruptedException {
+    record Run(int exitCode, String output) {
+    }
+
+    /** The wrapper, in the copy, with these arguments; at most 10 minutes. */
+    static Run maven(Path copy, List<String> arguments) throws IOException, InterruptedException {
         boolean windows = System.getProperty("os.name", "").toLowerCase().contains("win");
-        List<String> command = new ArrayList<>(List.of(
-                copy.resolve(windows ? "mvnw.cmd" : "mvnw").toString(), "-q", "-pl", "lessons/" + lesson, "-am", "test", "-Pcheck"));
+        List<String> command = new ArrayList<>();
+        command.add(copy.resolve(windows ? "mvnw.cmd" : "mvnw").toString());
+        command.addAll(arguments);
         ProcessBuilder builder = new ProcessBuilder(command).directory(copy.toFile()).redirectErrorStream(true);
         Process process = builder.start();
         byte[] output = process.getInputStream().readAllBytes();
-        if (!process.waitFor(5, TimeUnit.MINUTES)) {
+        if (!process.waitFor(10, TimeUnit.MINUTES)) {
             process.destroyForcibly();
-            return new Run(-1, "the check did not finish within 5 minutes");
+            return new Run(-1, "did not finish within 10 minutes: " + String.join(" ", arguments));
         }
         return new Run(process.exitValue(), new String(output, StandardCharsets.UTF_8));
     }
 
-    private static void copyTree(Path from, Path to) throws IOException {
+    static void copyTree(Path from, Path to) throws IOException {
         try (Stream<Path> walk = Files.walk(from)) {
             for (Path path : (Iterable<Path>) walk::iterator) {
                 Path relative = from.relativize(path);

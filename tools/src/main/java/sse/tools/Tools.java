@@ -33,6 +33,9 @@ public final class Tools {
             "  steps --check [NN ...] [--show]",
             "                     (maintainers) apply each lesson's TODOs one by one in a copy of the repository;",
             "                     after each, the check must name the next TODO",
+            "  learner-edits --check",
+            "                     (maintainers) in a copy, edit three starters as a learner would; ./mvnw test must",
+            "                     pass, the checks must say where each stands, and no edit may be overwritten",
             "  docs --check       check the docs: code snippets match the code, links and TODO pointers resolve",
             "  load --url URL [--clients N] [--seconds T] [--probe URL]",
             "                     hold N event streams open on a server on this machine for T seconds",
@@ -103,6 +106,16 @@ public final class Tools {
                     List<String> rest = options.subList(1, options.size());
                     return TodoSteps.check(findRoot(), rest.stream().filter(o -> !o.equals("--show")).toList(),
                             rest.contains("--show"), out);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return 1;
+                }
+            case "learner-edits":
+                if (!options.equals(List.of("--check"))) {
+                    return unknown("learner-edits needs --check", err);
+                }
+                try {
+                    return LearnerEdits.check(findRoot(), out);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return 1;
