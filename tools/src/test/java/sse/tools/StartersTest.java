@@ -218,6 +218,33 @@ class StartersTest {
     }
 
     @Test
+    @DisplayName("reset puts one lesson's starter back and keeps the learner's files in a named backup")
+    void reset_restores_one_lesson(@TempDir Path root) throws IOException {
+        Path lesson = demo(root);
+        run(out -> Starters.write(root, false, out), 0);
+        Path app = lesson.resolve("main/java/demo/App.java");
+        Path test = lesson.resolve("test/java/demo/AppTest.java");
+        Path mine = lesson.resolve("main/java/demo/Mine.java");
+        Files.writeString(app, "class App { int x = 1; }\n");
+        Files.writeString(test, "class AppTest { /* changed */ }\n");
+        Files.writeString(mine, "class Mine {}\n");
+
+        assertTrue(run(out -> Starters.reset(root, "02", out), 2).contains("matches no lesson"));
+        String output = run(out -> Starters.reset(root, "01", out), 0);
+
+        assertEquals(lines("class App {", "    int x = 0;", "}"), Files.readString(app));
+        assertEquals("class AppTest {}\n", Files.readString(test));
+        assertFalse(Files.exists(mine));
+        Matcher backup = Pattern.compile("is in (\\.backups/reset-01-demo-\\S+/)").matcher(output);
+        assertTrue(backup.find(), output);
+        Path saved = root.resolve(backup.group(1)).resolve("lessons/01-demo/src");
+        assertEquals("class App { int x = 1; }\n", Files.readString(saved.resolve("main/java/demo/App.java")));
+        assertEquals("class AppTest { /* changed */ }\n", Files.readString(saved.resolve("test/java/demo/AppTest.java")));
+        assertEquals("class Mine {}\n", Files.readString(saved.resolve("main/java/demo/Mine.java")));
+        assertTrue(run(out -> Starters.reset(root, "01-demo", out), 0).contains("already as it starts"));
+    }
+
+    @Test
     void a_lesson_without_a_solution_a_broken_solution_or_an_unused_stub_is_reported_and_nothing_is_written(@TempDir Path root)
             throws IOException {
         Files.createDirectories(root.resolve("lessons/02-orphan/src/main"));

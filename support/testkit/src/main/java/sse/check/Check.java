@@ -2,6 +2,7 @@ package sse.check;
 
 import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
+import org.junit.platform.engine.discovery.PackageNameFilter;
 import org.junit.platform.engine.support.descriptor.MethodSource;
 import org.junit.platform.launcher.Launcher;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
@@ -100,11 +101,19 @@ public final class Check {
         private final PrintStream out;
         private final Launcher launcher = LauncherFactory.create();
 
+        private final String packageName;
+
         Runner(String lesson, Path classes, Path sources, PrintStream out) {
+            this(lesson, classes, sources, out, null);
+        }
+
+        /** A runner that sees only the tests in {@code packageName} (for the check's own tests). */
+        Runner(String lesson, Path classes, Path sources, PrintStream out, String packageName) {
             this.lesson = lesson;
             this.classes = classes;
             this.sources = sources;
             this.out = out;
+            this.packageName = packageName;
         }
 
         Outcome run(Optional<Integer> only, boolean progress) throws IOException {
@@ -167,9 +176,12 @@ public final class Check {
 
         /** Every test in the lesson's compiled tests, sorted by the TODO it checks. */
         private void discover(Map<Integer, List<String>> byTodo, List<String> others) {
-            LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
-                    .selectors(DiscoverySelectors.selectClasspathRoots(Set.of(classes)))
-                    .build();
+            LauncherDiscoveryRequestBuilder builder = LauncherDiscoveryRequestBuilder.request()
+                    .selectors(DiscoverySelectors.selectClasspathRoots(Set.of(classes)));
+            if (packageName != null) {
+                builder.filters(PackageNameFilter.includePackageNames(packageName));
+            }
+            LauncherDiscoveryRequest request = builder.build();
             TestPlan plan = launcher.discover(request);
             for (TestIdentifier root : plan.getRoots()) {
                 for (TestIdentifier id : plan.getDescendants(root)) {
@@ -254,7 +266,10 @@ public final class Check {
                 text.add("  TODO " + todo + " cannot be judged yet: TODO " + later.group(1)
                         + "'s unfinished code answers first. What came:");
             }
-            String[] lines = failure.message().strip().split("\\R");
+            // assertTrue's own words add nothing to the test's message.
+            String message = failure.message().replace(" ==> expected: <true> but was: <false>", "")
+                    .replace(" ==> expected: <false> but was: <true>", "");
+            String[] lines = message.strip().split("\\R");
             for (int i = 0; i < Math.min(lines.length, MAX_LINES_PER_FAILURE); i++) {
                 text.add("  " + lines[i].strip());
             }

@@ -1,0 +1,95 @@
+package sse.check;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.DisplayName;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class CheckTest {
+
+    @TempDir
+    Path sources;
+
+    @AfterEach
+    void forget() {
+        System.clearProperty("fixture.done");
+    }
+
+    private record Result(Check.Outcome outcome, List<String> lines) {
+        String last() {
+            return lines.get(lines.size() - 1);
+        }
+    }
+
+    private Result check(int done, Optional<Integer> only, boolean progress) throws IOException, URISyntaxException {
+        System.setProperty("fixture.done", String.valueOf(done));
+        Path classes = Path.of(CheckTest.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Files.writeString(sources.resolve("App.java"),
+                "// \"docs/99-demo.md#todo-2-the-second\" \"docs/99-demo.md#todo-3-the-third\"\n");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        Check.Outcome outcome = new Check.Runner("99-demo", classes, sources, out, "sse.check.fixture").run(only, progress);
+        return new Result(outcome, bytes.toString(StandardCharsets.UTF_8).lines().toList());
+    }
+
+    @Test
+    @DisplayName("a check stops at the first missing TODO, names it and its doc, and shows only its failures")
+    void stopsAtTheFirstMissingTodo() throws Exception {
+        Result untouched = check(0, Optional.empty(), false);
+        assertEquals("lesson 99-demo: 0 of 3 TODOs done; next: TODO 1 (docs/99-demo.md)", untouched.last());
+        assertEquals(List.of("FAILED todo one works", "  one is missing. Look at TODO 1", untouched.last()), untouched.lines());
+        assertFalse(untouched.outcome().passed());
+
+        Result half = check(1, Optional.empty(), false);
+        assertEquals("lesson 99-demo: 1 of 3 TODOs done; next: TODO 2 (docs/99-demo.md#todo-2-the-second)", half.last());
+        assertTrue(half.lines().contains("  TODO 2 cannot be judged yet: TODO 3's unfinished code answers first. What came:"),
+                half.lines()::toString);
+        assertFalse(half.lines().stream().anyMatch(line -> line.contains("three is missing")), "TODO 3 is not run yet");
+    }
+
+    @Test
+    @DisplayName("with every TODO done the check passes in one line, after the stress tests")
+    void passesWhenEverythingIsDone() throws Exception {
+        Result done = check(3, Optional.empty(), false);
+        assertEquals(List.of("lesson 99-demo: all 3 TODOs done; every check passes."), done.lines());
+        assertTrue(done.outcome().passed());
+
+        Result stressFails = check(4, Optional.empty(), false);
+        assertTrue(stressFails.last().startsWith("lesson 99-demo: all 3 TODOs done, but 1 of the harder checks"), stressFails.last());
+        assertFalse(stressFails.outcome().passed());
+    }
+
+    @Test
+    @DisplayName("-Dtodo=N checks that TODO alone")
+    void oneTodo() throws Exception {
+        Result third = check(0, Optional.of(3), false);
+        assertEquals(List.of("FAILED todo three works", "  three is missing. Look at TODO 3",
+                "lesson 99-demo: TODO 3 is not done yet (1 of 1 check(s) fail); read docs/99-demo.md#todo-3-the-third"),
+                third.lines());
+        assertEquals(List.of("lesson 99-demo: TODO 1 passes its 1 check(s)."), check(1, Optional.of(1), false).lines());
+        assertTrue(check(0, Optional.of(7), false).last().startsWith("lesson 99-demo has no TODO 7"));
+    }
+
+    @Test
+    @DisplayName("progress is one line per lesson, never a failure, and leaves the stress tests out")
+    void progress() throws Exception {
+        assertEquals(List.of("lesson 99-demo:               2 of 3 TODOs done; next: TODO 3"), check(2, Optional.empty(), true).lines());
+        Result all = check(4, Optional.empty(), true);
+        assertEquals(List.of("lesson 99-demo:               3 of 3 TODOs done"), all.lines());
+        assertTrue(all.outcome().passed(), "the stress test is not run for progress");
+    }
+}
