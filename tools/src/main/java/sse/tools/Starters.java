@@ -13,6 +13,7 @@ import java.security.NoSuchAlgorithmException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.Deque;
 import java.util.HexFormat;
@@ -340,6 +341,101 @@ final class Starters {
         }
     }
 
+    // ---------------------------------------------------------------------------------------
+    // Code a lesson keeps, unchanged, from an earlier lesson
+    // ---------------------------------------------------------------------------------------
+
+    static final Pattern FROM = Pattern.compile("// From lesson (\\d\\d) \\((\\S+\\.java)\\), unchanged:");
+    static final Pattern FROM_END = Pattern.compile("// \\(end of lesson (\\d\\d)'s code\\)");
+
+    /**
+     * A lesson's app starts as the previous lesson's finished app. What it keeps unchanged is
+     * marked, so that the reader sees what is new and this check sees that the copy is exact:
+     * <pre>
+     *     // From lesson 05 (PollingApp.java), unchanged:
+     *     ...lines that lesson 05's finished PollingApp.java has, in this order...
+     *     // (end of lesson 05's code)
+     * </pre>
+     * The earlier file is read as it is finished: without markers and without its TODO comments.
+     */
+    static List<String> unchangedCopies(Path root) throws IOException {
+        List<String> problems = new ArrayList<>();
+        Path solutions = root.resolve("solutions");
+        for (String lesson : subfolders(solutions)) {
+            for (Path file : filesUnder(solutions.resolve(lesson).resolve("src").resolve("main"))) {
+                Optional<String> text = text(Files.readAllBytes(file));
+                if (text.isEmpty()) {
+                    continue;
+                }
+                String[] lines = text.get().split("\n", -1);
+                for (int i = 0; i < lines.length; i++) {
+                    Matcher from = FROM.matcher(lines[i].strip());
+                    if (!from.matches()) {
+                        continue;
+                    }
+                    String where = Tools.display(root, file) + ":" + (i + 1);
+                    List<String> copy = new ArrayList<>();
+                    int end = i + 1;
+                    while (end < lines.length && !FROM_END.matcher(lines[end].strip()).matches()) {
+                        if (!isMarker(lines[end])) {
+                            copy.add(lines[end].stripTrailing());
+                        }
+                        end++;
+                    }
+                    Matcher close = FROM_END.matcher(end < lines.length ? lines[end].strip() : "");
+                    if (!close.matches() || !close.group(1).equals(from.group(1))) {
+                        problems.add(where + ": no '// (end of lesson " + from.group(1) + "'s code)' closes this");
+                        continue;
+                    }
+                    Optional<Path> source = findSource(solutions, from.group(1), from.group(2));
+                    if (source.isEmpty()) {
+                        problems.add(where + ": lesson " + from.group(1) + " has no " + from.group(2));
+                    } else if (Collections.indexOfSubList(finishedView(Files.readString(source.get())), copy) < 0) {
+                        problems.add(where + ": these " + copy.size() + " lines are no longer what lesson " + from.group(1)
+                                + "'s " + from.group(2) + " has; make them the same, or end the marked part before the change");
+                    }
+                    i = end;
+                }
+            }
+        }
+        return problems;
+    }
+
+    private static Optional<Path> findSource(Path solutions, String number, String name) throws IOException {
+        for (String lesson : subfolders(solutions)) {
+            if (lesson.startsWith(number + "-")) {
+                for (Path file : filesUnder(solutions.resolve(lesson).resolve("src").resolve("main"))) {
+                    if (file.getFileName().toString().equals(name)) {
+                        return Optional.of(file);
+                    }
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** A finished file as a later lesson may copy it: no markers, no TODO comments, no trailing spaces. */
+    static List<String> finishedView(String solution) {
+        List<String> view = new ArrayList<>();
+        boolean inTodoComment = false;
+        for (String line : solution.split("\n", -1)) {
+            String code = line.strip();
+            if (isMarker(line) || FROM.matcher(code).matches() || FROM_END.matcher(code).matches()) {
+                continue;
+            }
+            if (TODO_COMMENT.matcher(code).lookingAt()) {
+                inTodoComment = true;
+                continue;
+            }
+            if (inTodoComment && code.startsWith("//   ")) {
+                continue;
+            }
+            inTodoComment = false;
+            view.add(line.stripTrailing());
+        }
+        return view;
+    }
+
     /** {@code starters --check}: changes nothing; returns 1 if any generated file differs. */
     static int check(Path root, PrintStream out) throws IOException {
         List<String> problems = differences(root);
@@ -358,6 +454,7 @@ final class Starters {
     static List<String> differences(Path root) throws IOException {
         Plan plan = plan(root);
         List<String> problems = new ArrayList<>(plan.errors);
+        problems.addAll(unchangedCopies(root));
         for (Map.Entry<Path, byte[]> entry : plan.expected.entrySet()) {
             Path file = entry.getKey();
             String name = Tools.display(root, file);

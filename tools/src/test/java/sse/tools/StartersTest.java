@@ -245,6 +245,31 @@ class StartersTest {
     }
 
     @Test
+    @DisplayName("code marked as unchanged from an earlier lesson must be what that lesson has, TODO comments aside")
+    void unchanged_copies_are_checked(@TempDir Path root) throws IOException {
+        Path early = root.resolve("solutions/01-demo/src/main/java/demo/App.java");
+        Path late = root.resolve("solutions/02-next/src/main/java/next/Next.java");
+        Files.createDirectories(early.getParent());
+        Files.createDirectories(late.getParent());
+        Files.writeString(early, lines("class App {", "    void a() {", "        // TODO 1: do it.", "        //   really.",
+                "        // solution:begin TODO 1", "        one();", "        // solution:end", "    }", "}"));
+        Files.writeString(late, lines("class Next {", "    // From lesson 01 (App.java), unchanged:", "    void a() {",
+                "        one();", "    }", "    // (end of lesson 01's code)", "}"));
+        assertEquals(List.of(), Starters.unchangedCopies(root));
+
+        Files.writeString(late, lines("class Next {", "    // From lesson 01 (App.java), unchanged:", "    void a() {",
+                "        two();", "    }", "    // (end of lesson 01's code)", "}"));
+        assertEquals(List.of("solutions/02-next/src/main/java/next/Next.java:2: these 3 lines are no longer what lesson 01's"
+                + " App.java has; make them the same, or end the marked part before the change"), Starters.unchangedCopies(root));
+
+        Files.writeString(late, lines("// From lesson 01 (Gone.java), unchanged:", "x", "// (end of lesson 01's code)",
+                "// From lesson 01 (App.java), unchanged:", "y"));
+        assertEquals(List.of("solutions/02-next/src/main/java/next/Next.java:1: lesson 01 has no Gone.java",
+                "solutions/02-next/src/main/java/next/Next.java:4: no '// (end of lesson 01's code)' closes this"),
+                Starters.unchangedCopies(root));
+    }
+
+    @Test
     void a_lesson_without_a_solution_a_broken_solution_or_an_unused_stub_is_reported_and_nothing_is_written(@TempDir Path root)
             throws IOException {
         Files.createDirectories(root.resolve("lessons/02-orphan/src/main"));
