@@ -30,7 +30,16 @@ import java.util.stream.Stream;
  *   <li><b>links</b>: every relative link in {@code README.md} and {@code docs/} names an existing
  *       file or folder, and its {@code #anchor}, if any, a heading of the target;</li>
  *   <li><b>TODO pointers</b>: every {@code "docs/NN-name.md#section"} in a Java string literal
- *       under {@code lessons/}, {@code solutions/} and {@code support/} resolves the same way.</li>
+ *       under {@code lessons/}, {@code solutions/} and {@code support/} resolves the same way;</li>
+ *   <li><b>hints before answers</b> (in {@code docs/}): in a TODO section, from a heading that starts
+ *       with "TODO n" to the next heading of the same or a higher level, a snippet of
+ *       {@code solutions/} sits inside {@code <details>...</details>}, and a code block never follows a
+ *       {@code <details>} or {@code <summary>} line without a blank line between (GitHub would show it
+ *       as raw text);</li>
+ *   <li><b>PowerShell beside curl</b> (in {@code docs/}): a code block with a line that starts with
+ *       {@code curl } is followed, before any heading, by a {@code ```powershell} block, or itself
+ *       shows the {@code curl.exe} line; a {@code powershell} block never calls plain {@code curl}
+ *       (in Windows PowerShell 5.1 that is Invoke-WebRequest).</li>
  * </ul>
  */
 final class DocsCheck {
@@ -48,6 +57,14 @@ final class DocsCheck {
     private static final Pattern SCHEME = Pattern.compile("[a-zA-Z][a-zA-Z0-9+.-]*:.*");
     private static final Pattern LINE_ANCHOR = Pattern.compile("L(\\d+)(?:-L(\\d+))?");
     static final Pattern TODO_POINTER = Pattern.compile("docs/[a-z0-9-]+\\.md#[a-z0-9-]+");
+    /** The text of a heading that opens a TODO section: "TODO 3: broadcast to every client". */
+    private static final Pattern TODO_HEADING = Pattern.compile("TODO\\s+\\d+\\b.*");
+    private static final Pattern DETAILS_OPEN = Pattern.compile("<details(?=[\\s>])", Pattern.CASE_INSENSITIVE);
+    private static final Pattern DETAILS_CLOSE = Pattern.compile("</details\\s*>", Pattern.CASE_INSENSITIVE);
+    /** A line that starts an HTML block running to the next blank line (CommonMark's type 6). */
+    private static final Pattern DETAILS_BLOCK_LINE = Pattern.compile("\\s{0,3}</?(details|summary)(?=[\\s>/]|$).*",
+            Pattern.CASE_INSENSITIVE);
+    private static final String POWERSHELL = "powershell";
     private static final String ELISION = "// ...";
 
     private final Path root;
@@ -62,7 +79,8 @@ final class DocsCheck {
     static int run(Path root, PrintStream out) throws IOException {
         List<String> problems = check(root);
         if (problems.isEmpty()) {
-            out.println("docs: every snippet, link and TODO pointer resolves ("
+            out.println("docs: every snippet, link and TODO pointer resolves, every answer is folded away,"
+                    + " every curl has its PowerShell line ("
                     + markdownFiles(root).size() + " Markdown file(s) read).");
             return 0;
         }
@@ -79,6 +97,10 @@ final class DocsCheck {
             List<String> lines = readLines(markdown);
             check.checkSnippets(markdown, lines);
             check.checkLinks(markdown, lines);
+            if (markdown.startsWith(root.resolve("docs"))) {
+                check.checkAnswersFolded(markdown, lines);
+                check.checkPowerShellBesideCurl(markdown, lines);
+            }
         }
         check.checkTodoPointers();
         return check.problems;
@@ -372,25 +394,32 @@ final class DocsCheck {
         Map<String, Integer> seen = new HashMap<>();
         boolean[] code = codeBlockLines(lines);
         for (int i = 0; i < lines.size(); i++) {
-            String line = lines.get(i);
-            if (code[i]) {
-                continue;
-            }
-            String heading = null;
-            Matcher atx = ATX_HEADING.matcher(line);
-            if (atx.matches()) {
-                heading = atx.group(1) == null ? "" : atx.group(1);
-            } else if (i + 1 < lines.size() && SETEXT_UNDERLINE.matcher(lines.get(i + 1)).matches()
-                    && isParagraphText(line)) {
-                heading = line.strip();
-            }
+            Heading heading = code[i] ? null : headingAt(lines, i);
             if (heading != null) {
-                String slug = slug(heading);
+                String slug = slug(heading.text());
                 int count = seen.merge(slug, 1, Integer::sum);
                 slugs.add(count == 1 ? slug : slug + "-" + (count - 1));
             }
         }
         return slugs;
+    }
+
+    /** A heading's level (1 for {@code #} or a {@code ===} underline) and its text. */
+    record Heading(int level, String text) {
+    }
+
+    /** The heading on line {@code i} (not inside a code block), or null if that line is none. */
+    private static Heading headingAt(List<String> lines, int i) {
+        String line = lines.get(i);
+        Matcher atx = ATX_HEADING.matcher(line);
+        if (atx.matches()) {
+            int level = (int) line.strip().chars().takeWhile(c -> c == '#').count();
+            return new Heading(level, atx.group(1) == null ? "" : atx.group(1));
+        }
+        if (i + 1 < lines.size() && SETEXT_UNDERLINE.matcher(lines.get(i + 1)).matches() && isParagraphText(line)) {
+            return new Heading(lines.get(i + 1).strip().startsWith("=") ? 1 : 2, line.strip());
+        }
+        return null;
     }
 
     /** A line that can be the text of a setext heading (not blank, not a list, quote or table line). */
@@ -413,6 +442,134 @@ final class DocsCheck {
         return text.strip().toLowerCase(java.util.Locale.ROOT)
                 .replaceAll("[^\\p{L}\\p{M}\\p{N} _-]", "")
                 .replace(' ', '-');
+    }
+
+    // ---------------------------------------------------------------------------------------
+    // Hints before answers, and PowerShell beside curl (docs/ only)
+    // ---------------------------------------------------------------------------------------
+
+    /**
+     * In a TODO section, the finished code (a snippet of {@code solutions/}) must sit inside
+     * {@code <details>}, so that the learner reads the idea and the hint before the answer; and a
+     * code block must not follow a {@code <details>} or {@code <summary>} line before a blank line,
+     * or GitHub takes it for part of the HTML and shows its fences as text.
+     */
+    private void checkAnswersFolded(Path markdown, List<String> lines) {
+        String todo = null;          // the heading of the TODO section we are in, if any
+        int todoLevel = 0;
+        int depth = 0;               // how many <details> are open
+        int openedAt = -1;           // the line of the outermost open <details>
+        boolean htmlBlock = false;   // a <details>/<summary> line was seen, and no blank line since
+        for (int i = 0; i < lines.size(); i++) {
+            String line = lines.get(i);
+            Matcher fence = FENCE.matcher(line);
+            if (fence.matches()) {
+                if (htmlBlock) {
+                    problem(markdown, i + 1, "a code block right after a <details> or <summary> line: leave a blank"
+                            + " line between them, or GitHub shows the block as raw text");
+                    htmlBlock = false;
+                }
+                int close = closingFence(lines, i, fence.group(1));
+                i = close < 0 ? lines.size() : close;
+                continue;
+            }
+            if (line.isBlank()) {
+                htmlBlock = false;
+                continue;
+            }
+            Heading heading = headingAt(lines, i);
+            if (heading != null) {
+                if (todo != null && heading.level() <= todoLevel) {
+                    todo = null;
+                }
+                if (TODO_HEADING.matcher(heading.text().strip()).matches()) {
+                    todo = heading.text().strip();
+                    todoLevel = heading.level();
+                }
+                continue;
+            }
+            String text = CODE_SPAN.matcher(line).replaceAll("");
+            if (DETAILS_BLOCK_LINE.matcher(text).matches()) {
+                htmlBlock = true;
+            }
+            Matcher open = DETAILS_OPEN.matcher(text);
+            while (open.find()) {
+                if (depth++ == 0) {
+                    openedAt = i;
+                }
+            }
+            Matcher close = DETAILS_CLOSE.matcher(text);
+            while (close.find()) {
+                depth = Math.max(0, depth - 1);
+            }
+            Matcher snippet = SNIPPET.matcher(line);
+            if (snippet.matches() && todo != null && depth == 0 && snippet.group(1).startsWith("solutions/")) {
+                problem(markdown, i + 1, "\"" + todo + "\" shows the finished code of " + snippet.group(1)
+                        + " in the open: give the hint first and put the code inside"
+                        + " <details><summary>The finished code</summary> ... </details>");
+            }
+        }
+        if (depth > 0) {
+            problem(markdown, openedAt + 1, "this <details> is never closed: everything after it is folded away");
+        }
+    }
+
+    /**
+     * A code block with a {@code curl } command has its PowerShell version beside it: in Windows
+     * PowerShell 5.1 {@code curl} is an alias of Invoke-WebRequest, which neither streams nor takes
+     * curl's options. The next code block, before any heading, is a {@code ```powershell} block, or
+     * the block itself shows the {@code curl.exe} line.
+     */
+    private void checkPowerShellBesideCurl(Path markdown, List<String> lines) {
+        for (int i = 0; i < lines.size(); i++) {
+            Matcher fence = FENCE.matcher(lines.get(i));
+            if (!fence.matches()) {
+                continue;
+            }
+            int close = closingFence(lines, i, fence.group(1));
+            int end = close < 0 ? lines.size() : close;
+            List<String> block = lines.subList(i + 1, end);
+            int curl = firstLineStartingWith(block, "curl ");
+            if (POWERSHELL.equals(infoWord(lines.get(i)))) {
+                if (curl >= 0) {
+                    problem(markdown, i + 2 + curl, "in PowerShell, curl is Invoke-WebRequest: write curl.exe");
+                }
+            } else if (curl >= 0 && firstLineStartingWith(block, "curl.exe ") < 0
+                    && !POWERSHELL.equals(nextBlockInfo(lines, end + 1))) {
+                problem(markdown, i + 2 + curl, "curl without a PowerShell version: follow this code block with a"
+                        + " ```powershell block (curl.exe for a stream, Invoke-RestMethod to post JSON)");
+            }
+            i = end;
+        }
+    }
+
+    /** The index of the first line whose text starts with {@code prefix}, or -1. */
+    private static int firstLineStartingWith(List<String> block, String prefix) {
+        for (int j = 0; j < block.size(); j++) {
+            if (block.get(j).strip().startsWith(prefix)) {
+                return j;
+            }
+        }
+        return -1;
+    }
+
+    /** The first word of a fence's info string, lower-cased ("" when there is none). */
+    private static String infoWord(String fenceLine) {
+        String info = fenceLine.strip().replaceFirst("^(`{3,}|~{3,})", "").strip();
+        return info.isEmpty() ? "" : info.split("[\\s{]", 2)[0].toLowerCase(java.util.Locale.ROOT);
+    }
+
+    /** The info word of the next code block from line {@code from} on, or null if a heading or the end comes first. */
+    private static String nextBlockInfo(List<String> lines, int from) {
+        for (int j = from; j < lines.size(); j++) {
+            if (FENCE.matcher(lines.get(j)).matches()) {
+                return infoWord(lines.get(j));
+            }
+            if (headingAt(lines, j) != null) {
+                return null;
+            }
+        }
+        return null;
     }
 
     // ---------------------------------------------------------------------------------------
