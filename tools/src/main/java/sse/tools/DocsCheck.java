@@ -99,8 +99,8 @@ final class DocsCheck {
             check.checkLinks(markdown, lines);
             if (markdown.startsWith(root.resolve("docs"))) {
                 check.checkAnswersFolded(markdown, lines);
-                check.checkPowerShellBesideCurl(markdown, lines);
             }
+            check.checkPowerShellBesideCurl(markdown, lines);
         }
         check.checkTodoPointers();
         return check.problems;
@@ -445,7 +445,7 @@ final class DocsCheck {
     }
 
     // ---------------------------------------------------------------------------------------
-    // Hints before answers, and PowerShell beside curl (docs/ only)
+    // Hints before answers (docs/), and PowerShell beside curl (docs/ and README.md)
     // ---------------------------------------------------------------------------------------
 
     /**

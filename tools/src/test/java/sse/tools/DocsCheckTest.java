@@ -207,7 +207,7 @@ class DocsCheckTest {
     @DisplayName("a curl command has a PowerShell version in the next code block, or curl.exe beside it")
     void curl_has_a_powershell_version_beside_it(@TempDir Path root) throws IOException {
         String stream = "curl -N -H \"Accept: text/event-stream\" http://localhost:7070/events";
-        write(root, "README.md", String.join("\n", "# Workshop", "```", stream, "```", "")); // not docs/: not checked
+        write(root, "README.md", String.join("\n", "# Workshop", "```", stream, "```", "")); // README.md is checked too
         write(root, "docs/01-demo.md", String.join("\n",
                 "# Lesson 1",                                                  // 1
                 "```", stream, "```",                                          // 2-4: fine
@@ -225,6 +225,8 @@ class DocsCheckTest {
                 ""));
 
         assertEquals(List.of(
+                "README.md:3: curl without a PowerShell version: follow this code block with a"
+                        + " ```powershell block (curl.exe for a stream, Invoke-RestMethod to post JSON)",
                 "docs/01-demo.md:10: curl without a PowerShell version: follow this code block with a"
                         + " ```powershell block (curl.exe for a stream, Invoke-RestMethod to post JSON)",
                 "docs/01-demo.md:19: curl without a PowerShell version: follow this code block with a"
