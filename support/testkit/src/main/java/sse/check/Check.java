@@ -65,15 +65,62 @@ public final class Check {
         if (progress && !"lessons".equals(String.valueOf(basedir.getParent().getFileName()))) {
             return; // the progress table is about the learner's starters, not the solutions
         }
+        if (progress && System.getProperty("check.child") == null) {
+            // Every lesson of the build checks in this one JVM, and a lesson's servers leave pool
+            // threads behind that Maven waits a minute for: check each lesson in a JVM of its own.
+            inChildJvm(args);
+            return; // Maven goes on to the next lesson
+        }
         Path sources = basedir.resolve("src").resolve("main").resolve("java");
         Optional<Integer> only = Optional.ofNullable(System.getProperty("todo")).filter(s -> !s.isBlank())
                 .map(Check::todoNumber);
         Outcome outcome = new Check.Runner(lesson, classes, sources, System.out).run(only, progress);
         System.out.flush();
-        if (!progress && !outcome.passed()) {
-            // Maven's JVM: exiting here spares the learner Maven's page of "BUILD FAILURE" advice.
-            System.exit(1);
+        // Maven's JVM, or a child: exiting here spares the learner Maven's page of "BUILD FAILURE"
+        // advice, and the minute Maven would wait for the threads the lesson's servers left.
+        System.exit(progress || outcome.passed() ? 0 : 1);
+    }
+
+    /** Runs this check again in a new JVM with the classpath it was given, its output on ours. */
+    private static void inChildJvm(String[] args) throws IOException {
+        List<String> command = new ArrayList<>();
+        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        command.add("-Dprogress=true");
+        command.add("-Dcheck.child=true");
+        command.add("-cp");
+        command.add(classpath());
+        command.add(Check.class.getName());
+        command.addAll(List.of(args));
+        try {
+            Process child = new ProcessBuilder(command).inheritIO().start();
+            if (!child.waitFor(5, java.util.concurrent.TimeUnit.MINUTES)) {
+                child.destroyForcibly();
+                System.out.println("lesson " + Path.of(args[0]).getFileName() + ": the check did not finish within 5 minutes");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
+    }
+
+    /** The classpath this class was loaded with: Maven's exec:java gives it as a URLClassLoader. */
+    private static String classpath() {
+        List<String> entries = new ArrayList<>();
+        for (ClassLoader loader = Thread.currentThread().getContextClassLoader(); loader != null; loader = loader.getParent()) {
+            if (loader instanceof java.net.URLClassLoader urls) {
+                for (java.net.URL url : urls.getURLs()) {
+                    try {
+                        entries.add(Path.of(url.toURI()).toString());
+                    } catch (java.net.URISyntaxException | IllegalArgumentException e) {
+                        // not a file: not for a classpath
+                    }
+                }
+                break;
+            }
+        }
+        if (entries.isEmpty()) {
+            return System.getProperty("java.class.path");
+        }
+        return String.join(java.io.File.pathSeparator, entries);
     }
 
     private static int todoNumber(String text) {
