@@ -1,11 +1,11 @@
 package sse.sseclient;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import sse.check.Await;
+import sse.check.ChecksTodo;
 import sse.check.EventStream;
 import sse.check.PageCheck;
 import sse.check.ServerSentEvent;
@@ -22,6 +22,7 @@ import java.util.Locale;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static sse.check.MovieFeed.JSON;
 
 /** Lesson 02: checks the SseClient feed over real HTTP. Run: ./mvnw -q -pl lessons/02-sse-client test -Pcheck */
 class SseClientTest {
@@ -33,7 +34,6 @@ class SseClientTest {
 
     static final Duration INTERVAL = Duration.ofMillis(50);
     static final Duration WITHIN = Duration.ofSeconds(3);
-    static final ObjectMapper JSON = new ObjectMapper();
 
     private SseClientApp lesson;
     private TestServer server;
@@ -66,32 +66,49 @@ class SseClientTest {
     }
 
     @Test
-    @DisplayName("a new client first gets a welcome event whose three lines arrive intact")
-    void welcome() {
-        try (EventStream stream = EventStream.open(start().uri("/events"))) {
-            ServerSentEvent first = stream.next(WITHIN, "No event arrived. " + TODO_1 + " " + TODO_3);
-            assertEquals(new ServerSentEvent("welcome",
-                    "Welcome, client 1!\nA tick comes every 50 ms.\nThis text has three lines.", ""), first,
-                    "the first event should be the welcome. " + TODO_3);
-            assertTrue(stream.raw().startsWith("event: welcome\ndata: Welcome, client 1!\ndata: A tick comes every 50 ms.\n"
-                    + "data: This text has three lines.\n\n"), "each line of the text travels on its own data: line, got "
-                    + stream.describe());
+    @ChecksTodo(1)
+    @DisplayName("the stream stays open after onConnect returns, so what the tick thread sends later arrives")
+    void staysOpen() {
+        try (EventStream stream = EventStream.open(start().uri("/events"))
+                .expectEventStream("SseClient answers a request with Accept: text/event-stream by itself.")) {
+            // The tick thread sends this unnamed event after the third tick, whatever the later TODOs do.
+            Await.until(() -> stream.ended() || stream.raw().contains("3 ticks sent to you so far"), WITHIN, () ->
+                    "Three ticks after connecting, \"3 ticks sent to you so far\" should have arrived. " + TODO_1
+                            + "\n" + stream.describe());
+            assertFalse(stream.ended(), "The stream ended as soon as onConnect returned, so nothing the tick thread "
+                    + "sends later can reach the client. " + TODO_1 + "\n" + stream.describe());
         }
     }
 
     @Test
+    @ChecksTodo(3)
+    @DisplayName("a new client first gets a welcome event whose three lines arrive intact")
+    void welcome() {
+        try (EventStream stream = EventStream.open(start().uri("/events"))) {
+            ServerSentEvent first = stream.next(WITHIN, "No event arrived. " + TODO_3);
+            assertEquals(new ServerSentEvent("welcome",
+                    "Welcome, client 1!\nA tick comes every 50 ms.\nThis text has three lines.", ""), first,
+                    "the first event should be the welcome. " + TODO_3);
+            assertTrue(stream.raw().startsWith("event: welcome\ndata: Welcome, client 1!\ndata: A tick comes every 50 ms.\n"
+                    + "data: This text has three lines.\n\n"), "each line of the text travels on its own data: line. "
+                    + TODO_3 + "\n" + stream.describe());
+        }
+    }
+
+    @Test
+    @ChecksTodo(4)
     @DisplayName("ticks are named events with JSON data and increasing ids, and every third an unnamed event follows")
     void ticksAndMessages() throws Exception {
         try (EventStream stream = EventStream.open(start().uri("/events"))) {
-            stream.next(WITHIN, "No welcome event arrived. " + TODO_1 + " " + TODO_3);
-            List<ServerSentEvent> events = stream.next(4, WITHIN, "The stream should go on with ticks. " + TODO_1 + " " + TODO_4);
+            stream.next(WITHIN, "No welcome event arrived. " + TODO_3);
+            List<ServerSentEvent> events = stream.next(4, WITHIN, "The stream should go on with ticks. " + TODO_4);
             for (int n = 1; n <= 3; n++) {
                 ServerSentEvent tick = events.get(n - 1);
                 assertEquals("tick", tick.type(), "event " + n + " after the welcome should be a tick. " + TODO_4);
                 assertEquals(String.valueOf(n), tick.lastEventId(), "a tick's id is its number. " + TODO_4);
                 JsonNode data = JSON.readTree(tick.data());
                 assertEquals(n, data.get("n").asLong(), "the JSON's n. " + TODO_4 + " Data was: " + tick.data());
-                assertEquals("2026-01-01T09:00:0" + (n - 1) + "Z", data.get("time").asText(), "the JSON's time");
+                assertEquals("2026-01-01T09:00:0" + (n - 1) + "Z", data.get("time").asText(), "the JSON's time. " + TODO_4);
             }
             assertEquals(new ServerSentEvent("message", "3 ticks sent to you so far", "3"), events.get(3),
                     "after the third tick comes an event without a name: the browser calls it \"message\", "
@@ -102,6 +119,7 @@ class SseClientTest {
     }
 
     @Test
+    @ChecksTodo(2)
     @DisplayName("when a client leaves its ticks stop, and the others' go on")
     void ticksStopWhenClientLeaves() {
         URI events = start().uri("/events");
@@ -112,7 +130,8 @@ class SseClientTest {
             leaves.close();
             Await.until(() -> lesson.tickingClients() == 1, WITHIN, () -> "The client left but its ticks are still "
                     + "scheduled (" + lesson.tickingClients() + " clients ticking). " + TODO_2);
-            stays.next(3, WITHIN, "The client that stayed should keep getting events. " + TODO_1 + " " + TODO_4);
+            stays.next(3, WITHIN, "The client that stayed should keep getting events: cancel only the ticks of the "
+                    + "client that left. " + TODO_2);
         }
     }
 
