@@ -11,6 +11,8 @@ import java.util.concurrent.ConcurrentHashMap;
  */
 public final class Todo extends RuntimeException {
 
+    /** Set by the lesson check, which says itself which TODO is next: no reminders then. */
+    public static final String QUIET = "todo.reminders.quiet";
     private static final Set<String> REMINDED = ConcurrentHashMap.newKeySet();
 
     private Todo(String message) {
@@ -28,6 +30,9 @@ public final class Todo extends RuntimeException {
 
     /** Prints, once per TODO, that this TODO is still open; the code around it goes on. */
     public static void remind(int number, String task, String doc) {
+        if (Boolean.getBoolean(QUIET)) {
+            return;
+        }
         String message = "TODO " + number + " is not done yet: " + task + " (read " + doc + ")";
         if (REMINDED.add(message)) {
             // System.err, not a logger: `mvn -q` hides log output but not this.

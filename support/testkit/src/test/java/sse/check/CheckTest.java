@@ -77,10 +77,10 @@ class CheckTest {
     }
 
     @Test
-    @DisplayName("-Dtodo=N checks that TODO alone")
+    @DisplayName("-Dtodo=N checks that TODO alone; each case of a parameterized test is run and named")
     void oneTodo() throws Exception {
         Result third = check(0, Optional.of(3), false);
-        assertEquals(List.of("FAILED todo three works", "  three is missing. Look at TODO 3",
+        assertEquals(List.of("FAILED todo three works case 2", "  three is missing. Look at TODO 3",
                 "lesson 99-demo: TODO 3 is not done yet (1 of 1 check(s) fail); read " + DOC + "#todo-3-the-third"),
                 third.lines());
         assertEquals(List.of("lesson 99-demo: TODO 1 passes its 1 check(s)."), check(1, Optional.of(1), false).lines());
