@@ -5,12 +5,10 @@ import org.junit.jupiter.api.Test;
 import sse.check.Browser;
 import sse.check.TestServer;
 
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.time.Duration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static sse.check.MovieFeed.assertCreated;
 
 /** Lesson 04 in a real browser: run with ./mvnw verify -Pbrowser (needs Chromium). */
 class RegistryBrowserIT {
@@ -38,12 +36,8 @@ class RegistryBrowserIT {
             browser.awaitText("#form-result", text -> text.startsWith("400: year must be"), WITHIN);
             assertEquals(1, browser.count("#movies li"), "refused movies are not listed");
 
-            HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.uri("/movies"))
-                    .timeout(WITHIN)
-                    .header("Content-Type", "application/json")
-                    .POST(HttpRequest.BodyPublishers.ofString("{\"title\":\"Posted by the test\",\"year\":1999}"))
-                    .build(), HttpResponse.BodyHandlers.ofString());
-            assertEquals(201, answer.statusCode(), answer.body());
+            assertCreated(server.post("/movies", "application/json", "{\"title\":\"Posted by the test\",\"year\":1999}"),
+                    "a post over HTTP");
             browser.awaitText("#movies li", text -> text.contains("Posted by the test (1999)"), WITHIN);
             assertEquals("2", browser.text("#movie-count"));
             assertEquals("movie", browser.text("#movies li .type"));

@@ -1,16 +1,12 @@
 package sse.polling;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
 import sse.check.Await;
 import sse.check.Browser;
 import sse.check.TestServer;
 
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -18,13 +14,14 @@ import java.util.stream.StreamSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static sse.check.MovieFeed.JSON;
+import static sse.check.MovieFeed.assertCreated;
 
 /** Lesson 05 in a real browser: run with ./mvnw verify -Pbrowser (needs Chromium). */
 class PollingBrowserIT {
 
     static final Duration WITHIN = Duration.ofSeconds(10);
     static final List<String> COLUMNS = List.of("sse", "short", "long");
-    static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
     @DisplayName("in headless Chromium each movie shows up in all three columns, and each column counts its requests and bytes")
@@ -42,7 +39,8 @@ class PollingBrowserIT {
                 String title = titles.get(i);
                 int year = 1995 + i;
                 if (i < 2) {
-                    post(server, JSON.createObjectNode().put("title", title).put("year", year).toString());
+                    String movie = JSON.createObjectNode().put("title", title).put("year", year).toString();
+                    assertCreated(server.post("/movies", "application/json", movie), "a post over HTTP");
                 } else {
                     submit(browser, title, String.valueOf(year));
                     browser.awaitText("#form-result", text -> text.startsWith("Published as movie 3"), WITHIN);
@@ -84,15 +82,6 @@ class PollingBrowserIT {
 
     private static int utf8(String text) {
         return text.getBytes(StandardCharsets.UTF_8).length;
-    }
-
-    private static void post(TestServer server, String json) throws Exception {
-        HttpResponse<String> answer = HttpClient.newHttpClient().send(HttpRequest.newBuilder(server.uri("/movies"))
-                .timeout(WITHIN)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json))
-                .build(), HttpResponse.BodyHandlers.ofString());
-        assertEquals(201, answer.statusCode(), answer.body());
     }
 
     /** Fills in the form and presses its button, as a user would. */

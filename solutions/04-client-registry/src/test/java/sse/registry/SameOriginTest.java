@@ -1,6 +1,5 @@
 package sse.registry;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -20,6 +19,7 @@ import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static sse.check.MovieFeed.JSON;
 
 /**
  * Robustness, not a TODO: POST /movies changes what every client sees, so another site's page must
@@ -28,7 +28,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SameOriginTest {
 
     static final byte[] MATRIX = "{\"title\":\"The Matrix\",\"year\":1999}".getBytes(StandardCharsets.UTF_8);
-    static final ObjectMapper JSON = new ObjectMapper();
 
     private RegistryApp lesson;
     private TestServer server;
