@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.ThrowingConsumer;
+import sse.check.Cases;
 import sse.check.Await;
 import sse.check.ChecksTodo;
 import sse.check.EventStream;
@@ -255,7 +255,7 @@ class RegistryTest {
     @DisplayName("JSON that is not a movie is refused with a 400 and a JSON message that says what was wrong")
     void badMoviesAreRefused() {
         start();
-        eachCase(badMovies().toList(), bad -> {
+        Cases.each(badMovies().toList(), bad -> {
             HttpResponse<String> answer = post(bad.body());
             assertEquals(400, answer.statusCode(), bad.name() + " should be refused with 400. " + TODO_4
                     + "\n  answer: " + answer.body());
@@ -342,32 +342,6 @@ class RegistryTest {
     // ---------------------------------------------------------------------------------------
     // Helpers
     // ---------------------------------------------------------------------------------------
-
-    /**
-     * Checks every case and fails once, naming each case that fails and showing the first failure, so that
-     * the check shows how many are left. (One test, not a parameterized one: the check runs only plain tests.)
-     */
-    static <T> void eachCase(List<T> cases, ThrowingConsumer<T> check) {
-        List<String> failing = new ArrayList<>();
-        AssertionError first = null;
-        for (T c : cases) {
-            try {
-                check.accept(c);
-            } catch (AssertionError e) {
-                failing.add(c.toString());
-                first = first == null ? e : first;
-            } catch (Throwable e) {
-                failing.add(c.toString());
-                first = first == null ? new AssertionError(c + ": " + e, e) : first;
-            }
-        }
-        if (first != null) {
-            String names = String.join(", ", failing.subList(0, Math.min(6, failing.size())))
-                    + (failing.size() > 6 ? " and " + (failing.size() - 6) + " more" : "");
-            throw new AssertionError(failing.size() + " of " + cases.size() + " cases fail (" + names + "). The first:\n"
-                    + first.getMessage(), first);
-        }
-    }
 
     /** Opens a stream as a browser does, and keeps it to close after the test. */
     private EventStream join() {

@@ -7,7 +7,7 @@ import org.eclipse.jetty.util.thread.ThreadPool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.function.ThrowingConsumer;
+import sse.check.Cases;
 import sse.check.Await;
 import sse.check.ChecksTodo;
 import sse.check.EventStream;
@@ -191,7 +191,7 @@ class PollingTest {
         for (String path : List.of("/movies", "/movies/wait")) {
             badAfter().forEach(bad -> cases.add(new Asked(path, bad)));
         }
-        eachCase(cases, poll -> {
+        Cases.each(cases, poll -> {
             BadAfter bad = poll.bad();
             String asked = poll.path() + bad.query();
             HttpResponse<String> answer = timedGet(asked, AT_ONCE, "A bad after is refused at once. " + TODO_1);
@@ -473,32 +473,6 @@ class PollingTest {
     // ---------------------------------------------------------------------------------------
     // Helpers (PollingRaceTest uses the static ones)
     // ---------------------------------------------------------------------------------------
-
-    /**
-     * Checks every case and fails once, naming each case that fails and showing the first failure, so that
-     * the check shows how many are left. (One test, not a parameterized one: the check runs only plain tests.)
-     */
-    static <T> void eachCase(List<T> cases, ThrowingConsumer<T> check) {
-        List<String> failing = new ArrayList<>();
-        AssertionError first = null;
-        for (T c : cases) {
-            try {
-                check.accept(c);
-            } catch (AssertionError e) {
-                failing.add(c.toString());
-                first = first == null ? e : first;
-            } catch (Throwable e) {
-                failing.add(c.toString());
-                first = first == null ? new AssertionError(c + ": " + e, e) : first;
-            }
-        }
-        if (first != null) {
-            String names = String.join(", ", failing.subList(0, Math.min(6, failing.size())))
-                    + (failing.size() > 6 ? " and " + (failing.size() - 6) + " more" : "");
-            throw new AssertionError(failing.size() + " of " + cases.size() + " cases fail (" + names + "). The first:\n"
-                    + first.getMessage(), first);
-        }
-    }
 
     /** Opens a stream as a browser does, and keeps it to close after the test. */
     private EventStream join() {
