@@ -76,6 +76,10 @@ final class SocketFeed {
         //   Unlike SSE, the server hears at once when a socket closes: the close is a frame.
         sse.support.Todo.remind(1, "register each socket in onConnect (with a Welcome) and remove it in onClose and onError",
                 "docs/06-websocket.md#todo-1-keep-track-of-the-sockets");
+        // For now: no socket is kept, so none gets a movie or a chat; each is told why, as its first message.
+        ws.onConnect(ctx -> ctx.send(new Problem("error", sse.support.Todo.todo(1,
+                "register each socket in onConnect (with a Welcome) and remove it in onClose and onError",
+                "docs/06-websocket.md#todo-1-keep-track-of-the-sockets").getMessage())));
         ws.onMessage(ctx -> receive(ctx, ctx.message()));
         // Only text is read: a binary message is answered too, or its sender would wait in silence.
         ws.onBinaryMessage(ctx -> ctx.send(new Problem("error",

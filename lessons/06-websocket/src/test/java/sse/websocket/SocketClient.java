@@ -1,7 +1,8 @@
 package sse.websocket;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import sse.check.MovieFeed;
+import sse.check.TestServer;
 
 import java.io.IOException;
 import java.net.URI;
@@ -20,7 +21,6 @@ import java.util.concurrent.TimeoutException;
 /** A WebSocket test client on the JDK's own client: JSON messages in a queue, every wait bounded. */
 final class SocketClient implements AutoCloseable {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
     private final BlockingQueue<JsonNode> messages = new LinkedBlockingQueue<>();
@@ -39,6 +39,11 @@ final class SocketClient implements AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
             throw new AssertionError("could not open a WebSocket to " + uri + ": " + e, e);
         }
+    }
+
+    /** The lesson's socket on {@code server}: {@code ws://127.0.0.1:port/ws}. */
+    static URI uri(TestServer server) {
+        return URI.create(server.uri("/ws").toString().replace("http://", "ws://"));
     }
 
     /** Opens a socket to {@code ws://127.0.0.1:port/ws}. */
@@ -122,9 +127,9 @@ final class SocketClient implements AutoCloseable {
             partial.append(data);
             if (last) {
                 try {
-                    messages.add(JSON.readTree(partial.toString()));
+                    messages.add(MovieFeed.JSON.readTree(partial.toString()));
                 } catch (IOException e) {
-                    messages.add(JSON.createObjectNode().put("type", "not JSON").put("text", partial.toString()));
+                    messages.add(MovieFeed.JSON.createObjectNode().put("type", "not JSON").put("text", partial.toString()));
                 }
                 partial.setLength(0);
             }

@@ -43,7 +43,7 @@ class SocketFuzzTest {
     void randomMessages() {
         server = TestServer.start(new WebSocketApp(new WebSocketApp.Options(Duration.ofHours(1), 4096, 1000,
                 Duration.ofSeconds(25), Clock.systemUTC())).create());
-        URI ws = URI.create(server.uri("/ws").toString().replace("http://", "ws://"));
+        URI ws = SocketClient.uri(server);
         try (SocketClient sender = SocketClient.open(ws); SocketClient observer = SocketClient.open(ws)) {
             sender.next("welcome", WITHIN, "welcome");
             observer.next("welcome", WITHIN, "welcome");

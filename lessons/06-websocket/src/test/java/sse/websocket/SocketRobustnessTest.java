@@ -1,7 +1,6 @@
 package sse.websocket;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayName;
@@ -9,10 +8,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 import sse.check.Await;
+import sse.check.MovieFeed;
 import sse.check.RawHttp;
 import sse.check.TestServer;
 
-import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
@@ -31,7 +30,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class SocketRobustnessTest {
 
     static final Duration WITHIN = Duration.ofSeconds(5);
-    static final ObjectMapper JSON = new ObjectMapper();
 
     private TestServer server;
     private final List<SocketClient> sockets = new ArrayList<>();
@@ -49,12 +47,8 @@ class SocketRobustnessTest {
         server.close();
     }
 
-    private URI ws() {
-        return URI.create(server.uri("/ws").toString().replace("http://", "ws://"));
-    }
-
     private SocketClient socket(Map<String, String> headers) {
-        SocketClient socket = SocketClient.open(ws(), headers);
+        SocketClient socket = SocketClient.open(SocketClient.uri(server), headers);
         sockets.add(socket);
         socket.next("welcome", WITHIN, "a socket is welcomed");
         return socket;
@@ -105,7 +99,7 @@ class SocketRobustnessTest {
         RawHttp.Answer answer = RawHttp.send(server.uri("/"), "GET", "/ws", List.of(header, "Upgrade: websocket",
                 "Connection: Upgrade", "Sec-WebSocket-Version: 13", "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ=="), null);
         assertEquals(403, answer.status(), header + ": " + answer);
-        assertTrue(JSON.readTree(answer.body()).path("error").asText().contains("origin"), answer.toString());
+        assertTrue(MovieFeed.JSON.readTree(answer.body()).path("error").asText().contains("origin"), answer.toString());
     }
 
     @Test
