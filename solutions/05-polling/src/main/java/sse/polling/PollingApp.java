@@ -51,6 +51,7 @@ public final class PollingApp {
         }
     }
 
+    // From lesson 04 (RegistryApp.java), unchanged:
     /** How many clients are connected: the data of a welcome, and the answer to {@code GET /clients}. */
     public record Clients(int clients) {
     }
@@ -58,17 +59,20 @@ public final class PollingApp {
     /** The answer to a good {@code POST /movies}: the movie's id and how many clients it was sent to. */
     public record Published(long id, int clients) {
     }
+    // (end of lesson 04's code)
 
     /** {@code GET /stats}: stream clients, long polls waiting now, the newest id, and how many movies are kept. */
     public record Stats(int clients, int waitingLongPolls, long lastId, int keptMovies) {
     }
 
+    // From lesson 04 (RegistryApp.java), unchanged:
     /** The body of every 4xx: what was wrong, in words. */
     public record Problem(String error) {
     }
 
     private final Options options;
     private final ClientRegistry registry = new ClientRegistry();
+    // (end of lesson 04's code)
     private final MovieHistory history;
     private final LongPolls longPolls;
     // Every write to the streams, and every change to what polls see, happens holding this lock: see publish().
@@ -192,6 +196,7 @@ public final class PollingApp {
         }
     }
 
+    // From lesson 04 (RegistryApp.java), unchanged:
     /** A periodic task that throws is cancelled without a word: say what went wrong instead. */
     private void ping() {
         try {
@@ -203,4 +208,5 @@ public final class PollingApp {
             LOG.warn("Heartbeat failed: {}", e.toString());
         }
     }
+    // (end of lesson 04's code)
 }

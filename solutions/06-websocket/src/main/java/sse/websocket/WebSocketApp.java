@@ -39,6 +39,7 @@ public final class WebSocketApp {
     static final String LESSON = "06-websocket";
     private static final Logger LOG = LoggerFactory.getLogger(WebSocketApp.class);
 
+    // From lesson 05 (PollingApp.java), unchanged:
     /**
      * The knobs, with production defaults.
      *
@@ -62,12 +63,14 @@ public final class WebSocketApp {
     /** The answer to a good {@code POST /movies}: the movie's id and how many clients it was sent to. */
     public record Published(long id, int clients) {
     }
+    // (end of lesson 05's code)
 
     /** {@code GET /stats}: stream clients, open sockets, long polls waiting now, the newest id, movies kept, and server threads. */
     public record Stats(int clients, int sockets, int waitingLongPolls, long lastId, int keptMovies, int serverThreads,
                         int busyServerThreads) {
     }
 
+    // From lesson 05 (PollingApp.java), unchanged:
     /** The body of every 4xx: what was wrong, in words. */
     public record Problem(String error) {
     }
@@ -79,6 +82,7 @@ public final class WebSocketApp {
     // Every write to the streams, and every change to what polls see, happens holding this lock: see publish().
     private final Object feed = new Object();
     private long lastId; // guarded by feed
+    // (end of lesson 05's code)
     private final SocketFeed sockets = new SocketFeed(feed);
     private Javalin app;
     // One thread sends every client's heartbeat.
@@ -97,6 +101,7 @@ public final class WebSocketApp {
     /** The server: the page, the stream at {@code /events}, the polls at {@code /movies} and {@code /movies/wait}, the socket at {@code /ws}. */
     public Javalin create() {
         app = Javalin.create(config -> {
+            // From lesson 05 (PollingApp.java), unchanged:
             Lesson.configure(config, LESSON);
             // Another site's page may send a form here: every POST must come from this server's own pages.
             config.routes.before(SameOrigin::require);
@@ -104,6 +109,7 @@ public final class WebSocketApp {
             config.routes.post("/movies", this::postMovie);
             config.routes.get("/movies", this::shortPoll);
             config.routes.get("/movies/wait", this::longPoll);
+            // (end of lesson 05's code)
             config.routes.ws("/ws", sockets::configure);
             // A page on any site may open a WebSocket to any server: only our own pages may open this one.
             config.routes.wsBeforeUpgrade("/ws", SameOrigin::require);
@@ -114,6 +120,7 @@ public final class WebSocketApp {
                 factory.setMaxTextMessageSize(SocketFeed.MAX_FRAME_BYTES);
                 factory.setMaxBinaryMessageSize(SocketFeed.MAX_FRAME_BYTES);
             });
+            // From lesson 05 (PollingApp.java), unchanged:
             config.routes.get("/clients", ctx -> ctx.json(new Clients(registry.count())));
             config.routes.get("/stats", ctx -> ctx.json(stats()));
             config.routes.exception(PostedMovie.Rejected.class,
@@ -126,6 +133,7 @@ public final class WebSocketApp {
                 longPolls.stop();
                 registry.closeAll();
             });
+            // (end of lesson 05's code)
         });
         return app;
     }
@@ -140,6 +148,7 @@ public final class WebSocketApp {
         }
     }
 
+    // From lesson 05 (PollingApp.java), unchanged:
     /** Whether the heartbeat and the long-poll timer have stopped (after the server stopped). */
     public boolean timersStopped() {
         return heartbeat.isTerminated() && longPolls.stopped();
@@ -185,6 +194,7 @@ public final class WebSocketApp {
         }
         ctx.future(() -> next.thenAccept(ctx::json));
     }
+    // (end of lesson 05's code)
 
     /**
      * Gives the movie the next id and its time, keeps it for the polls, sends it to every stream
@@ -207,6 +217,7 @@ public final class WebSocketApp {
         }
     }
 
+    // From lesson 05 (PollingApp.java), unchanged:
     /** A periodic task that throws is cancelled without a word: say what went wrong instead. */
     private void ping() {
         try {
@@ -218,4 +229,5 @@ public final class WebSocketApp {
             LOG.warn("Heartbeat failed: {}", e.toString());
         }
     }
+    // (end of lesson 05's code)
 }

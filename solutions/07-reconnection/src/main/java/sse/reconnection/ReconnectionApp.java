@@ -70,12 +70,14 @@ public final class ReconnectionApp {
     public record FeedState(boolean open, int dropped) {
     }
 
+    // From lesson 04 (RegistryApp.java), unchanged:
     /** The body of every 4xx: what was wrong, in words. */
     public record Problem(String error) {
     }
 
     private final Options options;
     private final ClientRegistry registry = new ClientRegistry();
+    // (end of lesson 04's code)
     private final MovieHistory history;
     // Every write to the streams, every publish and every join happens holding this lock: see onConnect().
     private final Object feed = new Object();
@@ -107,6 +109,7 @@ public final class ReconnectionApp {
             config.routes.post("/admin/drop", ctx -> ctx.json(drop()));
             config.routes.post("/admin/close", ctx -> ctx.json(setOpen(false)));
             config.routes.post("/admin/open", ctx -> ctx.json(setOpen(true)));
+            // From lesson 04 (RegistryApp.java), unchanged:
             config.routes.exception(PostedMovie.Rejected.class,
                     (rejected, ctx) -> ctx.status(rejected.status()).json(new Problem(rejected.getMessage())));
             config.events.serverStarted(() -> heartbeat.scheduleAtFixedRate(this::ping,
@@ -116,6 +119,7 @@ public final class ReconnectionApp {
                 heartbeat.shutdownNow();
                 registry.closeAll();
             });
+            // (end of lesson 04's code)
         });
     }
 
@@ -217,11 +221,13 @@ public final class ReconnectionApp {
         }
     }
 
+    // From lesson 04 (RegistryApp.java), unchanged:
     private void postMovie(Context ctx) {
         // Bad input throws PostedMovie.Rejected, which create() turns into a 4xx: nothing is sent.
         PostedMovie posted = PostedMovie.from(ctx, options.maxBodyBytes());
         ctx.status(HttpStatus.CREATED).json(publish(posted));
     }
+    // (end of lesson 04's code)
 
     /**
      * Gives the movie the next id, keeps it in the history and sends it to every client, in one step
@@ -252,6 +258,7 @@ public final class ReconnectionApp {
         }
     }
 
+    // From lesson 04 (RegistryApp.java), unchanged:
     /** A periodic task that throws is cancelled without a word: say what went wrong instead. */
     private void ping() {
         try {
@@ -263,4 +270,5 @@ public final class ReconnectionApp {
             LOG.warn("Heartbeat failed: {}", e.toString());
         }
     }
+    // (end of lesson 04's code)
 }
