@@ -277,6 +277,22 @@ public final class Check {
             LauncherDiscoveryRequest request = LauncherDiscoveryRequestBuilder.request()
                     .selectors(uniqueIds.stream().map(DiscoverySelectors::selectUniqueId).collect(Collectors.toList()))
                     .build();
+            // What the tests print (timings, fuzz statistics) is for maintainers: the learner reads the verdict.
+            PrintStream stdout = System.out;
+            PrintStream stderr = System.err;
+            PrintStream quiet = new PrintStream(java.io.OutputStream.nullOutputStream());
+            System.setOut(quiet);
+            System.setErr(quiet);
+            try {
+                run(request, failures);
+            } finally {
+                System.setOut(stdout);
+                System.setErr(stderr);
+            }
+            return failures;
+        }
+
+        private void run(LauncherDiscoveryRequest request, List<Failure> failures) {
             launcher.execute(request, new TestExecutionListener() {
                 private TestPlan plan;
 
@@ -305,7 +321,6 @@ public final class Check {
                     return id.getDisplayName();
                 }
             });
-            return failures;
         }
 
         private void printFailures(int todo, List<Failure> failures) {
