@@ -128,14 +128,15 @@ public final class PollingApp {
         return heartbeat.isTerminated() && longPolls.stopped();
     }
 
+    // From lesson 04 (RegistryApp.java), unchanged:
     private void onConnect(SseClient client) {
         client.keepAlive();
         // Joining and the welcome hold the feed lock too: no movie reaches a client before its
         // welcome, and the number in the welcome is exact.
         synchronized (feed) {
-            // Register before the first write: a client that is already gone fails on the welcome.
             client.onClose(() -> registry.remove(client));
             registry.add(client);
+
             client.sendEvent("welcome", new Clients(registry.count()));
         }
     }
@@ -145,6 +146,7 @@ public final class PollingApp {
         PostedMovie posted = PostedMovie.from(ctx, options.maxBodyBytes());
         ctx.status(HttpStatus.CREATED).json(publish(posted));
     }
+    // (end of lesson 04's code)
 
     /** {@code GET /movies?after=N}: every kept movie newer than N, at once, oldest first; often {@code []}. */
     private void shortPoll(Context ctx) {

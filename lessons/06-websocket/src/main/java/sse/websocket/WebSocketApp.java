@@ -159,9 +159,9 @@ public final class WebSocketApp {
         // Joining and the welcome hold the feed lock too: no movie reaches a client before its
         // welcome, and the number in the welcome is exact.
         synchronized (feed) {
-            // Register before the first write: a client that is already gone fails on the welcome.
             client.onClose(() -> registry.remove(client));
             registry.add(client);
+
             client.sendEvent("welcome", new Clients(registry.count()));
         }
     }

@@ -54,6 +54,7 @@ final class MovieHistory {
     synchronized List<Movie> after(long id) {
         List<Movie> newer = new ArrayList<>();
         // From the newest back: a reconnecting client usually missed only the last few.
+        // From lesson 05 (MovieHistory.java), unchanged:
         for (Iterator<Movie> back = movies.descendingIterator(); back.hasNext(); ) {
             Movie movie = back.next();
             if (movie.id() <= id) {
@@ -63,6 +64,7 @@ final class MovieHistory {
         }
         Collections.reverse(newer);
         return Collections.unmodifiableList(newer);
+        // (end of lesson 05's code)
     }
 
     /** Every kept movie, oldest first. */
