@@ -129,7 +129,7 @@ public final class WebSocketApp {
                     options.heartbeatEvery().toMillis(), options.heartbeatEvery().toMillis(), TimeUnit.MILLISECONDS));
             // Javalin's stop() does not call onClose: stop the timers, answer the polls and let the clients go ourselves.
             config.events.serverStopping(() -> {
-                heartbeat.shutdownNow();
+                Scheduler.stop(heartbeat);
                 longPolls.stop();
                 registry.closeAll();
             });

@@ -116,7 +116,7 @@ public final class ReconnectionApp {
                     options.heartbeatEvery().toMillis(), options.heartbeatEvery().toMillis(), TimeUnit.MILLISECONDS));
             // Javalin's stop() does not call onClose: stop the heartbeat and let the clients go ourselves.
             config.events.serverStopping(() -> {
-                heartbeat.shutdownNow();
+                Scheduler.stop(heartbeat);
                 registry.closeAll();
             });
             // (end of lesson 04's code)

@@ -73,7 +73,7 @@ public final class SseClientApp {
             Lesson.configure(config, LESSON);
             config.routes.sse("/events", this::onConnect);
             // Javalin's stop() does not call onClose: stop the ticks ourselves.
-            config.events.serverStopping(ticker::shutdownNow);
+            config.events.serverStopping(() -> Scheduler.stop(ticker));
         });
     }
 

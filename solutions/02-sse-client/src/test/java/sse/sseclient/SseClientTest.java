@@ -141,7 +141,10 @@ class SseClientTest {
         try (EventStream stream = EventStream.open(start().uri("/events"))) {
             stream.next(2, WITHIN, "No welcome and tick. " + TODO_1 + " " + TODO_3 + " " + TODO_4);
             server.close();
-            Await.until(lesson::tickerStopped, WITHIN, () -> "the tick thread should stop with the server");
+            Await.until(lesson::tickerStopped, WITHIN, () -> "the tick thread should stop with the server; it is at "
+                    + java.util.Arrays.toString(Thread.getAllStackTraces().entrySet().stream()
+                    .filter(e -> e.getKey().getName().equals("ticker")).findFirst().map(java.util.Map.Entry::getValue)
+                    .orElse(new StackTraceElement[0])));
         }
     }
 

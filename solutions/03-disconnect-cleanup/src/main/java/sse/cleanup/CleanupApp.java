@@ -145,7 +145,7 @@ public final class CleanupApp {
         // TODO 3: forget every client that is still connected, then shut the scheduler down.
         // solution:begin TODO 3
         clients.keySet().forEach(this::forget);
-        scheduler.shutdownNow();
+        Scheduler.stop(scheduler);
         // solution:end
     }
 

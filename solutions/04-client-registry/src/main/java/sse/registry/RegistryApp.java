@@ -87,7 +87,7 @@ public final class RegistryApp {
                     options.heartbeatEvery().toMillis(), options.heartbeatEvery().toMillis(), TimeUnit.MILLISECONDS));
             // Javalin's stop() does not call onClose: stop the heartbeat and let the clients go ourselves.
             config.events.serverStopping(() -> {
-                heartbeat.shutdownNow();
+                Scheduler.stop(heartbeat);
                 registry.closeAll();
             });
         });
