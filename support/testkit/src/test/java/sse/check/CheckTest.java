@@ -65,6 +65,24 @@ class CheckTest {
     }
 
     @Test
+    @DisplayName("when the learner has replaced the stub that held the link, the TODO's heading in the doc is found")
+    void linkFromTheDoc(@TempDir Path repository) throws Exception {
+        System.setProperty("fixture.done", "1");
+        Path classes = Path.of(CheckTest.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+        Path lessonSources = Files.createDirectories(repository.resolve("lessons/99-demo/src/main/java"));
+        Files.writeString(lessonSources.resolve("App.java"), "// the learner's own code, no link left\n");
+        Files.createDirectories(repository.resolve("docs"));
+        Files.writeString(repository.resolve("docs/99-demo" + ".md"),
+                "# Demo\n\n### TODO 1: the first\n\n### TODO 2: the second, at last!\n\n### TODO 20: not this\n");
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        PrintStream out = new PrintStream(bytes, true, StandardCharsets.UTF_8);
+        new Check.Runner("99-demo", classes, lessonSources, out, "sse.check.fixture").run(Optional.empty(), false);
+        List<String> lines = bytes.toString(StandardCharsets.UTF_8).lines().toList();
+        assertEquals("lesson 99-demo: 1 of 3 TODOs done; next: TODO 2 (" + DOC + "#todo-2-the-second-at-last)",
+                lines.get(lines.size() - 1));
+    }
+
+    @Test
     @DisplayName("with every TODO done the check passes in one line, after the stress tests")
     void passesWhenEverythingIsDone() throws Exception {
         Result done = check(3, Optional.empty(), false);
