@@ -191,7 +191,7 @@ final class Outbox implements WriteListener, AsyncListener {
                 if (finishing && queue.isEmpty() && !unflushed && out.isReady()) {
                     end = close(End.FINISHED);
                 }
-            } catch (IOException | RuntimeException failed) {
+            } catch (Exception failed) { // an IOException from a write: the client has gone
                 end = close(End.LEFT);
             }
         }
