@@ -9,6 +9,7 @@ import org.eclipse.jetty.ee10.servlet.ServletContextRequest;
 
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.function.BiConsumer;
@@ -57,7 +58,8 @@ final class Outbox implements WriteListener, AsyncListener {
     private final BiConsumer<Outbox, End> onEnd;
 
     private final ArrayDeque<byte[]> queue = new ArrayDeque<>(2); // guarded by this
-    private int queuedBytes; // guarded by this
+    private int queuedBytes; // guarded by this: bytes of the counted frames
+    private int uncountedAhead; // guarded by this: frames at the head queued by begin(), not counted
     private boolean drainScheduled; // guarded by this: a drain is waiting in the writers' queue
     private boolean unflushed; // guarded by this: frames written since the last flush
     private boolean finishing; // guarded by this: end the stream once the queue is written
@@ -99,8 +101,9 @@ final class Outbox implements WriteListener, AsyncListener {
                 return false;
             }
             // TODO 2: a queue without a limit lets one client that stops reading hold ever more memory.
-            //   If this frame would take the queue past limits.maxEvents() frames or limits.maxBytes()
-            //   bytes, cut the client off instead: call cutOff() and return false.
+            //   If this frame would take the queue past limits.maxEvents() frames (countedFrames() + 1)
+            //   or past limits.maxBytes() bytes (queuedBytes + frame.length, as a long: no overflow),
+            //   cut the client off instead: call cutOff() and return false.
             sse.support.Todo.remind(2, "cut off a client whose queue would pass its limits",
                     "docs/08-production.md#todo-2-cut-off-a-client-that-does-not-read");
             // No limit: a client that stops reading holds more memory with every event.
@@ -113,6 +116,27 @@ final class Outbox implements WriteListener, AsyncListener {
         }
         writers.execute(this::drain);
         return true;
+    }
+
+    /**
+     * Queues the stream's first frames: its {@code retry:}, then a welcome, a replay or a reset. They do
+     * not count against the limits: a replay is the history's own frames, which cost no memory of their
+     * own (a client far behind would otherwise be cut off by its own catch-up), and the rest is a few
+     * bytes. Call once, before any {@link #offer}, while the feed lock keeps publishers out.
+     */
+    void begin(List<byte[]> frames) {
+        synchronized (this) {
+            if (ended != null || finishing || !queue.isEmpty()) {
+                throw new IllegalStateException("the first frames go first, into an open stream's empty queue");
+            }
+            queue.addAll(frames);
+            uncountedAhead = frames.size();
+            if (drainScheduled || frames.isEmpty()) {
+                return;
+            }
+            drainScheduled = true;
+        }
+        writers.execute(this::drain);
     }
 
     /** Ends the stream once everything queued so far is written; later offers are refused. */
@@ -166,10 +190,10 @@ final class Outbox implements WriteListener, AsyncListener {
             }
             try {
                 // TODO 1: write the queued frames without blocking. While out.isReady(): take the next
-                //   frame with queue.pollFirst(); if there is one, take its length off queuedBytes,
-                //   out.write(frame) and set unflushed; if the queue is empty and unflushed is set,
-                //   clear it and out.flush(); if the queue is empty and all is flushed, stop. Never write
-                //   when isReady() is false: Jetty calls onWritePossible() when the client has read.
+                //   frame with next(); if there is one, out.write(frame) and set unflushed; if there is
+                //   none and unflushed is set, clear it and out.flush(); if there is none and all is
+                //   flushed, stop. Never write when isReady() is false: Jetty calls onWritePossible()
+                //   when the client has read some, and the writing goes on from there.
                 sse.support.Todo.remind(1, "write the queued frames while out.isReady(), then flush",
                         "docs/08-production.md#todo-1-write-without-blocking");
                 // Nothing is written yet: every frame stays in the queue.
@@ -185,6 +209,24 @@ final class Outbox implements WriteListener, AsyncListener {
         }
     }
 
+    /** Called while the lock is held: takes the next frame out of the queue, and out of the count; null if none. */
+    private byte[] next() {
+        byte[] frame = queue.pollFirst();
+        if (frame != null) {
+            if (uncountedAhead > 0) {
+                uncountedAhead--;
+            } else {
+                queuedBytes -= frame.length;
+            }
+        }
+        return frame;
+    }
+
+    /** Called while the lock is held: how many queued frames count against the limits. */
+    private int countedFrames() {
+        return queue.size() - uncountedAhead;
+    }
+
     /** Called while the lock is held: marks the stream ended and drops the queue. Returns the end, or null if it had ended. */
     private End close(End why) {
         if (ended != null) {
@@ -193,6 +235,7 @@ final class Outbox implements WriteListener, AsyncListener {
         ended = why;
         queue.clear();
         queuedBytes = 0;
+        uncountedAhead = 0;
         return why;
     }
 

@@ -28,6 +28,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -72,46 +74,53 @@ public final class ProductionApp {
      * @param drainFor        on stop, the longest the server waits for streams to end cleanly
      * @param tlsPort         the HTTPS (HTTP/2) port: -1 for none, 0 for any free port
      * @param historyFile     where the history is saved on stop and read on start; null for nowhere
+     * @param sendBuffer      each connection's socket send buffer in bytes; 0 leaves it to the system, which
+     *                        grows it to megabytes on a fast link (tests make it small, so that a stalled
+     *                        client's queue fills after a few events instead of a few megabytes)
      */
     public record Options(Duration heartbeatEvery, int maxBodyBytes, int historySize, Duration retry,
                           Duration retryJitter, Limits queueLimits, int acceptQueue, Duration statsEvery,
-                          Duration drainFor, int tlsPort, Path historyFile) {
+                          Duration drainFor, int tlsPort, Path historyFile, int sendBuffer) {
 
         public static Options defaults() {
             return new Options(Duration.ofSeconds(15), 4096, 1000, Duration.ofSeconds(2), Duration.ofSeconds(3),
-                    new Limits(1000, 256 * 1024), 4096, Duration.ofSeconds(5), Duration.ofSeconds(5), -1, null);
+                    new Limits(1000, 256 * 1024), 4096, Duration.ofSeconds(5), Duration.ofSeconds(5), -1, null, 0);
         }
 
         public Options withHeartbeatEvery(Duration value) {
-            return new Options(value, maxBodyBytes, historySize, retry, retryJitter, queueLimits, acceptQueue, statsEvery, drainFor, tlsPort, historyFile);
+            return new Options(value, maxBodyBytes, historySize, retry, retryJitter, queueLimits, acceptQueue, statsEvery, drainFor, tlsPort, historyFile, sendBuffer);
         }
 
         public Options withHistorySize(int value) {
-            return new Options(heartbeatEvery, maxBodyBytes, value, retry, retryJitter, queueLimits, acceptQueue, statsEvery, drainFor, tlsPort, historyFile);
+            return new Options(heartbeatEvery, maxBodyBytes, value, retry, retryJitter, queueLimits, acceptQueue, statsEvery, drainFor, tlsPort, historyFile, sendBuffer);
         }
 
         public Options withRetry(Duration value, Duration jitter) {
-            return new Options(heartbeatEvery, maxBodyBytes, historySize, value, jitter, queueLimits, acceptQueue, statsEvery, drainFor, tlsPort, historyFile);
+            return new Options(heartbeatEvery, maxBodyBytes, historySize, value, jitter, queueLimits, acceptQueue, statsEvery, drainFor, tlsPort, historyFile, sendBuffer);
         }
 
         public Options withQueueLimits(int maxEvents, int maxBytes) {
-            return new Options(heartbeatEvery, maxBodyBytes, historySize, retry, retryJitter, new Limits(maxEvents, maxBytes), acceptQueue, statsEvery, drainFor, tlsPort, historyFile);
+            return new Options(heartbeatEvery, maxBodyBytes, historySize, retry, retryJitter, new Limits(maxEvents, maxBytes), acceptQueue, statsEvery, drainFor, tlsPort, historyFile, sendBuffer);
         }
 
         public Options withStatsEvery(Duration value) {
-            return new Options(heartbeatEvery, maxBodyBytes, historySize, retry, retryJitter, queueLimits, acceptQueue, value, drainFor, tlsPort, historyFile);
+            return new Options(heartbeatEvery, maxBodyBytes, historySize, retry, retryJitter, queueLimits, acceptQueue, value, drainFor, tlsPort, historyFile, sendBuffer);
         }
 
         public Options withDrainFor(Duration value) {
-            return new Options(heartbeatEvery, maxBodyBytes, historySize, retry, retryJitter, queueLimits, acceptQueue, statsEvery, value, tlsPort, historyFile);
+            return new Options(heartbeatEvery, maxBodyBytes, historySize, retry, retryJitter, queueLimits, acceptQueue, statsEvery, value, tlsPort, historyFile, sendBuffer);
         }
 
         public Options withTlsPort(int value) {
-            return new Options(heartbeatEvery, maxBodyBytes, historySize, retry, retryJitter, queueLimits, acceptQueue, statsEvery, drainFor, value, historyFile);
+            return new Options(heartbeatEvery, maxBodyBytes, historySize, retry, retryJitter, queueLimits, acceptQueue, statsEvery, drainFor, value, historyFile, sendBuffer);
+        }
+
+        public Options withSendBuffer(int value) {
+            return new Options(heartbeatEvery, maxBodyBytes, historySize, retry, retryJitter, queueLimits, acceptQueue, statsEvery, drainFor, tlsPort, historyFile, value);
         }
 
         public Options withHistoryFile(Path value) {
-            return new Options(heartbeatEvery, maxBodyBytes, historySize, retry, retryJitter, queueLimits, acceptQueue, statsEvery, drainFor, tlsPort, value);
+            return new Options(heartbeatEvery, maxBodyBytes, historySize, retry, retryJitter, queueLimits, acceptQueue, statsEvery, drainFor, tlsPort, value, sendBuffer);
         }
     }
 
@@ -184,8 +193,10 @@ public final class ProductionApp {
                 .withHistoryFile(Lesson.webRoot().getParent().resolve(".data").resolve(LESSON + "-history.jsonl"));
         ProductionApp feed = new ProductionApp(options);
         Lesson.run(feed.create(), LESSON);
-        System.out.println("The same over HTTP/2: https://localhost:" + feed.tlsPort()
+        if (feed.tlsPort() > 0) {
+            System.out.println("The same over HTTP/2: https://localhost:" + feed.tlsPort()
                 + "/  (a certificate made for this machine: your browser asks you to accept it once)");
+        }
     }
 
     /** The server: the pages at {@code /}, the stream at {@code /events}, the movies at {@code /movies}. */
@@ -293,18 +304,21 @@ public final class ProductionApp {
         }
         outbox.start();
         long retry = retryFor();
+        List<byte[]> first = new ArrayList<>();
+        first.add(Frames.retry(retry));
         synchronized (feed) {
-            outbox.offer(Frames.retry(retry));
             if (draining) {
                 // Refused, the way a browser understands: a 503 would stop its EventSource for good;
                 // a stream that ends after a retry: makes it come back (to the next instance, in lesson 09).
+                outbox.begin(first);
                 outbox.finish();
                 return;
             }
-            streams.add(outbox);
             if (outbox.wants(Topic.MOVIES)) {
-                resume(outbox, lastEventId, retry);
+                first.addAll(resume(lastEventId, retry));
             }
+            streams.add(outbox);
+            outbox.begin(first);
         }
     }
 
@@ -317,25 +331,18 @@ public final class ProductionApp {
     }
 
     /**
-     * Lesson 07's welcome, replay or reset, as frames. A replay queues the history's own frames:
-     * they are not counted twice in memory, and are sent byte for byte as the broadcast sent them.
-     * Holds the feed lock.
+     * Lesson 07's welcome, replay or reset, as frames. A replay is the history's own frames, sent byte
+     * for byte as the broadcast sent them. Holds the feed lock.
      */
-    private void resume(Outbox outbox, String lastEventId, long retry) {
+    private List<byte[]> resume(String lastEventId, long retry) {
         if (lastEventId == null || lastEventId.isEmpty()) {
-            outbox.offer(Frames.event("welcome", lastId, json(new Welcome(streams.size(), lastId, retry))));
-            return;
+            return List.of(Frames.event("welcome", lastId, json(new Welcome(streams.size() + 1, lastId, retry))));
         }
         long seen = idOf(lastEventId);
         if (seen < 0 || seen > lastId || !history.keepsEverythingAfter(seen)) {
-            outbox.offer(Frames.event("reset", lastId, json(new Reset(lastId))));
-            return;
+            return List.of(Frames.event("reset", lastId, json(new Reset(lastId))));
         }
-        for (byte[] frame : history.framesAfter(seen)) {
-            if (!outbox.offer(frame)) {
-                return; // more than its queue may hold: cut off, it comes back for the rest
-            }
-        }
+        return history.framesAfter(seen);
     }
 
     /**
@@ -497,6 +504,9 @@ public final class ProductionApp {
         // rest of a storm are dropped and retried by the client's TCP after 1 s, then 3 s, ... (the
         // kernel caps it too: net.core.somaxconn, 4096 on current Linux).
         connector.setAcceptQueueSize(options.acceptQueue());
+        if (options.sendBuffer() > 0) {
+            connector.setAcceptedSendBufferSize(options.sendBuffer());
+        }
         return connector;
     }
 
