@@ -283,6 +283,11 @@ public final class ProductionApp {
         res.setCharacterEncoding("UTF-8");
         res.setHeader("Cache-Control", "no-cache");
         res.setHeader("X-Accel-Buffering", "no"); // nginx: pass each event on at once (see the doc)
+        try {
+            res.flushBuffer(); // the headers now: the client knows its stream is open before the first event
+        } catch (IOException gone) {
+            return;
+        }
         CompletableFuture<Void> ended = new CompletableFuture<>();
         String resumeFrom = lastEventId;
         // Javalin calls this once the request is asynchronous: it holds no thread while the stream is open.

@@ -146,7 +146,6 @@ class ProductionTest {
     }
 
     @Test
-    @ChecksTodo(1)
     @DisplayName("one stream carries both topics as named events; ?topics= picks them")
     void topicsAreNamedEvents() {
         start(options());
@@ -166,7 +165,6 @@ class ProductionTest {
     }
 
     @Test
-    @ChecksTodo(1)
     @DisplayName("a page that closed its stream comes back with ?lastEventId= and gets what it missed")
     void resumeFromQueryParameter() {
         start(options());
@@ -182,7 +180,6 @@ class ProductionTest {
     }
 
     @Test
-    @ChecksTodo(1)
     @DisplayName("a Last-Event-ID the server never gave, or not a number, gets a reset, never a 5xx")
     void strangeIdsGetReset() {
         start(options());
