@@ -329,6 +329,11 @@ public final class ProductionApp {
 
     private void left(Outbox stream, End end, CompletableFuture<Void> ended) {
         streams.remove(stream);
+        if (streams.isEmpty()) {
+            synchronized (streams) {
+                streams.notifyAll(); // a drain may be waiting for the last one
+            }
+        }
         if (end == End.CUT_OFF) {
             cutOff.incrementAndGet();
         }
@@ -465,15 +470,7 @@ public final class ProductionApp {
         sse.support.Todo.remind(4, "tell every stream to come back soon, then finish it",
                 "docs/08-production.md#todo-4-stop-gracefully");
         // Nothing said: the streams are cut when Jetty stops, as if the server had crashed.
-        long deadline = System.nanoTime() + options.drainFor().toNanos();
-        while (!streams.isEmpty() && System.nanoTime() < deadline) {
-            try {
-                Thread.sleep(10); // the writers end the streams: wait for them, bounded by drainFor
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        awaitNoStreams(options.drainFor()); // the writers end each stream once its last frames are written
         int stuck = dropAll();
         if (stuck > 0) {
             LOG.warn("{} streams had not read their last frames after {} ms: closed", stuck, options.drainFor().toMillis());
@@ -484,6 +481,21 @@ public final class ProductionApp {
                 history.save(options.historyFile());
             } catch (IOException e) {
                 LOG.warn("Could not save the history to {}: {}", options.historyFile(), e.toString());
+            }
+        }
+    }
+
+    /** Waits until every stream has ended, or {@code most} has passed. */
+    private void awaitNoStreams(Duration most) {
+        long deadline = System.nanoTime() + most.toNanos();
+        synchronized (streams) {
+            for (long left = most.toNanos(); !streams.isEmpty() && left > 0; left = deadline - System.nanoTime()) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(streams, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
         }
     }
