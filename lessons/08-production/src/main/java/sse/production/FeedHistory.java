@@ -1,7 +1,6 @@
 package sse.production;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import sse.production.ProductionApp.Movie;
 
 import java.io.BufferedWriter;
 import java.io.IOException;
@@ -15,16 +14,16 @@ import java.util.Iterator;
 import java.util.List;
 
 /**
- * Lesson 07's bounded history, keeping each movie's frame beside it: a replay sends the bytes the
+ * Lesson 07's bounded history (lesson 09 keeps its copy of the broker's stream in one), keeping each movie's frame beside it: a replay sends the bytes the
  * broadcast sent, encoded once. It can be saved when the server stops and read back when it starts,
  * so that browsers coming back after a restart are sent what they missed instead of a {@code reset}.
  *
  * <p>Safe to use from any thread: every method holds this object's lock, briefly.
  */
-final class FeedHistory {
+public final class FeedHistory {
 
     /** A kept movie and the frame that carries it. */
-    record Entry(Movie movie, byte[] frame) {
+    public record Entry(Movie movie, byte[] frame) {
     }
 
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -32,7 +31,7 @@ final class FeedHistory {
     private final int capacity;
     private final ArrayDeque<Entry> entries; // oldest first; guarded by this
 
-    FeedHistory(int capacity) {
+    public FeedHistory(int capacity) {
         if (capacity < 1) {
             throw new IllegalArgumentException("a history keeps at least one movie, not " + capacity);
         }
@@ -41,7 +40,7 @@ final class FeedHistory {
     }
 
     /** Adds the newest movie, dropping the oldest when the history is full. Ids must go up by one. */
-    synchronized void add(Movie movie, byte[] frame) {
+    public synchronized void add(Movie movie, byte[] frame) {
         Entry newest = entries.peekLast();
         if (newest != null && movie.id() != newest.movie().id() + 1) {
             throw new IllegalArgumentException("ids must go up by one: " + movie.id() + " after " + newest.movie().id());
@@ -53,13 +52,13 @@ final class FeedHistory {
     }
 
     /** Whether every movie after {@code id} is still kept (lesson 07). */
-    synchronized boolean keepsEverythingAfter(long id) {
+    public synchronized boolean keepsEverythingAfter(long id) {
         Entry oldest = entries.peekFirst();
         return oldest == null || oldest.movie().id() <= id + 1;
     }
 
     /** The frames of the kept movies whose id is greater than {@code id}, oldest first. */
-    synchronized List<byte[]> framesAfter(long id) {
+    public synchronized List<byte[]> framesAfter(long id) {
         List<byte[]> newer = new ArrayList<>();
         for (Iterator<Entry> back = entries.descendingIterator(); back.hasNext(); ) {
             Entry entry = back.next();
@@ -72,18 +71,18 @@ final class FeedHistory {
     }
 
     /** Every kept movie, oldest first. */
-    synchronized List<Movie> movies() {
+    public synchronized List<Movie> movies() {
         return entries.stream().map(Entry::movie).toList();
     }
 
     /** The newest kept id, or 0 when nothing is kept. */
-    synchronized long newestId() {
+    public synchronized long newestId() {
         Entry newest = entries.peekLast();
         return newest == null ? 0 : newest.movie().id();
     }
 
     /** Writes the kept movies to {@code file}, one JSON object per line, replacing it in one step. */
-    synchronized void save(Path file) throws IOException {
+    public synchronized void save(Path file) throws IOException {
         Path parent = file.toAbsolutePath().getParent();
         Files.createDirectories(parent);
         Path partial = Files.createTempFile(parent, file.getFileName().toString(), ".partial");
@@ -97,7 +96,7 @@ final class FeedHistory {
     }
 
     /** The movies saved in {@code file} by {@link #save}, oldest first; none if there is no file. */
-    static List<Movie> load(Path file) throws IOException {
+    public static List<Movie> load(Path file) throws IOException {
         if (!Files.exists(file)) {
             return List.of();
         }

@@ -124,10 +124,6 @@ public final class ProductionApp {
         }
     }
 
-    /** What every client receives: a posted movie with the id the server gave it. */
-    public record Movie(long id, String title, int year) {
-    }
-
     /** The first event of a new client: how many clients there are, the newest id and this stream's retry in ms. */
     public record Welcome(int clients, long lastId, long retry) {
     }

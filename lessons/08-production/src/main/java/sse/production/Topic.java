@@ -9,7 +9,7 @@ import java.util.Set;
  * and tells them apart by the event's name: one connection instead of one per topic, which matters
  * when a browser allows only six per site over HTTP/1.1.
  */
-enum Topic {
+public enum Topic {
     /** every posted movie, as a {@code movie} event with its id (replayed after {@code Last-Event-ID}) */
     MOVIES,
     /** the server's own figures every few seconds, as a {@code stats} event without an id */
@@ -19,7 +19,7 @@ enum Topic {
     static final int MAX_PARAMETER_LENGTH = 100;
 
     /** The topics named in {@code ?topics=}, every topic when there is no parameter. */
-    static Set<Topic> parse(String parameter) {
+    public static Set<Topic> parse(String parameter) {
         if (parameter == null) {
             return EnumSet.allOf(Topic.class);
         }

@@ -6,10 +6,10 @@ import java.nio.charset.StandardCharsets;
  * The bytes of {@code text/event-stream}, made once and shared: a broadcast to 10,000 clients encodes
  * its event once and puts the same array in every client's queue (nobody changes an array once made).
  */
-final class Frames {
+public final class Frames {
 
     /** A comment: it keeps proxies from cutting an idle stream and finds clients that have gone. */
-    static final byte[] PING = ": ping\n\n".getBytes(StandardCharsets.UTF_8);
+    public static final byte[] PING = ": ping\n\n".getBytes(StandardCharsets.UTF_8);
 
     private Frames() {
     }
@@ -18,7 +18,7 @@ final class Frames {
      * One event: {@code event:}, {@code id:} when {@code id >= 0}, and {@code data} split into one
      * {@code data:} line per line, so a CR or LF in the data can never end the event early and forge another.
      */
-    static byte[] event(String name, long id, String data) {
+    public static byte[] event(String name, long id, String data) {
         requireOneLine("event name", name);
         StringBuilder frame = new StringBuilder(data.length() + name.length() + 40);
         frame.append("event: ").append(name).append('\n');
@@ -33,7 +33,7 @@ final class Frames {
     }
 
     /** The {@code retry:} field alone: the browser keeps the value for its next reconnect. */
-    static byte[] retry(long millis) {
+    public static byte[] retry(long millis) {
         if (millis < 0) {
             throw new IllegalArgumentException("retry must be at least 0 ms, not " + millis);
         }

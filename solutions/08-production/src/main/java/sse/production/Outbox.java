@@ -29,10 +29,10 @@ import java.util.function.BiConsumer;
  * No write under it ever blocks (the stream is in the Servlet API's non-blocking mode), so the lock is
  * only ever held briefly.
  */
-final class Outbox implements WriteListener, AsyncListener {
+public final class Outbox implements WriteListener, AsyncListener {
 
     /** Why a stream ended. */
-    enum End {
+    public enum End {
         /** the client went away, or a write failed */
         LEFT,
         /** its queue reached the limit: it was cut off, and comes back with Last-Event-ID */
@@ -42,8 +42,8 @@ final class Outbox implements WriteListener, AsyncListener {
     }
 
     /** The most a client may have waiting: this many frames, or this many bytes, whichever comes first. */
-    record Limits(int maxEvents, int maxBytes) {
-        Limits {
+    public record Limits(int maxEvents, int maxBytes) {
+        public Limits {
             if (maxEvents < 1 || maxBytes < 1) {
                 throw new IllegalArgumentException("limits must be at least 1: " + maxEvents + " events, " + maxBytes + " bytes");
             }
@@ -65,7 +65,7 @@ final class Outbox implements WriteListener, AsyncListener {
     private boolean finishing; // guarded by this: end the stream once the queue is written
     private End ended; // guarded by this: null while the stream is open
 
-    Outbox(AsyncContext async, Executor writers, Limits limits, Set<Topic> topics, BiConsumer<Outbox, End> onEnd)
+    public Outbox(AsyncContext async, Executor writers, Limits limits, Set<Topic> topics, BiConsumer<Outbox, End> onEnd)
             throws IOException {
         this.async = async;
         this.out = async.getResponse().getOutputStream();
@@ -79,14 +79,14 @@ final class Outbox implements WriteListener, AsyncListener {
      * Puts the stream in non-blocking mode: from now on Jetty calls {@link #onWritePossible} when the
      * socket can take more. Call once, before the first {@link #offer}.
      */
-    void start() {
+    public void start() {
         async.setTimeout(0); // a stream has no end in time; heartbeats find clients that have gone
         async.addListener(this);
         out.setWriteListener(this);
     }
 
     /** Whether this client asked for {@code topic}'s events. */
-    boolean wants(Topic topic) {
+    public boolean wants(Topic topic) {
         return topics.contains(topic);
     }
 
@@ -95,7 +95,7 @@ final class Outbox implements WriteListener, AsyncListener {
      *
      * @return false if the stream has ended, or has just been cut off because its queue was full
      */
-    boolean offer(byte[] frame) {
+    public boolean offer(byte[] frame) {
         synchronized (this) {
             if (ended != null || finishing) {
                 return false;
@@ -127,7 +127,7 @@ final class Outbox implements WriteListener, AsyncListener {
      * own (a client far behind would otherwise be cut off by its own catch-up), and the rest is a few
      * bytes. Call once, before any {@link #offer}, while the feed lock keeps publishers out.
      */
-    void begin(List<byte[]> frames) {
+    public void begin(List<byte[]> frames) {
         synchronized (this) {
             if (ended != null || finishing || !queue.isEmpty()) {
                 throw new IllegalStateException("the first frames go first, into an open stream's empty queue");
@@ -143,7 +143,7 @@ final class Outbox implements WriteListener, AsyncListener {
     }
 
     /** Ends the stream once everything queued so far is written; later offers are refused. */
-    void finish() {
+    public void finish() {
         synchronized (this) {
             if (ended != null || finishing) {
                 return;
@@ -158,7 +158,7 @@ final class Outbox implements WriteListener, AsyncListener {
     }
 
     /** Ends the stream now, whatever is still queued: the connection is closed. */
-    void abort() {
+    public void abort() {
         End end;
         synchronized (this) {
             end = close(End.FINISHED);
@@ -170,12 +170,12 @@ final class Outbox implements WriteListener, AsyncListener {
     }
 
     /** How many bytes wait in the queue now. */
-    synchronized int queuedBytes() {
+    public synchronized int queuedBytes() {
         return queuedBytes;
     }
 
     /** Whether the stream has ended. */
-    synchronized boolean ended() {
+    public synchronized boolean ended() {
         return ended != null;
     }
 
