@@ -153,6 +153,31 @@ class BrowserIT {
     }
 
     @Test
+    @DisplayName("hides a page while another tab is in front, and shows it again when switched back to")
+    void hidesAndShowsTabs() {
+        browser.open(base + "/delayed");
+        String page = browser.window();
+
+        browser.script("window.other = window.open('about:blank', '_blank');");
+        // Commands still go to the page, now in the background.
+        awaitVisibility("hidden");
+        browser.switchTo(page);
+        awaitVisibility("visible");
+
+        assertEquals(page, browser.window());
+        browser.script("window.other.close();");
+    }
+
+    @Test
+    @DisplayName("starts Chromium with extra flags")
+    void startsWithFlags() {
+        try (Browser flagged = Browser.start("--user-agent=sse-workshop-check")) {
+            flagged.open(base + "/delayed");
+            assertEquals("sse-workshop-check", flagged.script("return navigator.userAgent;"));
+        }
+    }
+
+    @Test
     @DisplayName("saves a screenshot as a PNG file")
     void takesScreenshot(@TempDir Path dir) throws IOException {
         browser.open(base + "/delayed");
@@ -182,6 +207,11 @@ class BrowserIT {
         List<ProcessHandle> running = running(started);
         assertTrue(running.isEmpty(), "still running after close: " + running.stream()
                 .map(process -> process.pid() + " " + process.info().command().orElse("?")).toList());
+    }
+
+    private static void awaitVisibility(String state) {
+        Await.until(() -> state.equals(browser.script("return document.visibilityState;")), WAIT,
+                () -> "document.visibilityState is still " + browser.script("return document.visibilityState;"));
     }
 
     /**
