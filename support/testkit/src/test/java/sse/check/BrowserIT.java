@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -193,11 +194,15 @@ class BrowserIT {
     @DisplayName("stops chromedriver and Chromium when closed, and may be closed twice")
     void closeStopsEverything() {
         List<ProcessHandle> before = ProcessHandle.current().descendants().toList();
+        // The shared browser's chromedriver, with everything else this JVM had started before.
+        List<ProcessHandle> earlier = ProcessHandle.current().children().toList();
         Browser second = Browser.start();
         List<ProcessHandle> started;
         try {
-            // Only the second browser's processes: the shared one keeps running for the other tests.
-            started = ProcessHandle.current().descendants().filter(process -> !before.contains(process)).toList();
+            // Only the second browser's processes: the shared one keeps running for the other tests, and
+            // may start a helper of its own meanwhile (seen: two Chromium helpers), which is not ours to stop.
+            started = ProcessHandle.current().descendants()
+                    .filter(process -> !before.contains(process) && !descendsFrom(process, earlier)).toList();
             assertTrue(started.size() >= 2, "expected chromedriver and Chromium, found " + started.size());
         } finally {
             second.close();
@@ -212,6 +217,15 @@ class BrowserIT {
     private static void awaitVisibility(String state) {
         Await.until(() -> state.equals(browser.script("return document.visibilityState;")), WAIT,
                 () -> "document.visibilityState is still " + browser.script("return document.visibilityState;"));
+    }
+
+    private static boolean descendsFrom(ProcessHandle process, List<ProcessHandle> ancestors) {
+        for (Optional<ProcessHandle> parent = process.parent(); parent.isPresent(); parent = parent.get().parent()) {
+            if (ancestors.contains(parent.get())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
