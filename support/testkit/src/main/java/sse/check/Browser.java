@@ -83,6 +83,14 @@ public final class Browser implements AutoCloseable {
      * @throws IllegalStateException if Chromium or chromedriver is missing or does not start
      */
     public static Browser start() {
+        return start(new String[0]);
+    }
+
+    /**
+     * Like {@link #start()}, with more of Chromium's command-line flags, e.g.
+     * {@code "--ignore-certificate-errors"} for a server whose certificate it made itself.
+     */
+    public static Browser start(String... chromiumFlags) {
         Optional<Path> chrome = locate("chrome.binary", "CHROME_BIN",
                 "chromium", "chromium-browser", "google-chrome", "google-chrome-stable");
         Optional<Path> chromedriver = locate("chromedriver.binary", "CHROMEDRIVER", "chromedriver");
@@ -91,7 +99,7 @@ public final class Browser implements AutoCloseable {
         }
         Browser browser = new Browser();
         try {
-            browser.launch(chrome.get(), chromedriver.get());
+            browser.launch(chrome.get(), chromedriver.get(), List.of(chromiumFlags));
             return browser;
         } catch (IOException | RuntimeException e) {
             String tail = browser.logTail();
@@ -100,7 +108,7 @@ public final class Browser implements AutoCloseable {
         }
     }
 
-    private void launch(Path chrome, Path chromedriver) throws IOException {
+    private void launch(Path chrome, Path chromedriver, List<String> extraFlags) throws IOException {
         tempDir = Files.createTempDirectory("sse-browser-");
         log = tempDir.resolve("chromedriver.log");
         int port = freePort();
@@ -114,6 +122,7 @@ public final class Browser implements AutoCloseable {
         awaitDriverReady();
 
         List<String> args = new ArrayList<>(CHROME_ARGS);
+        args.addAll(extraFlags);
         args.add("--user-data-dir=" + Files.createDirectory(tempDir.resolve("profile")));
         Map<String, Object> capabilities = Map.of(
                 "goog:chromeOptions", Map.of("binary", chrome.toString(), "args", args),
@@ -199,6 +208,21 @@ public final class Browser implements AutoCloseable {
             }
             pause(Duration.ofNanos(Math.min(left, POLL_INTERVAL.toNanos())));
         }
+    }
+
+    /** The handle of the window (tab) that commands go to now: what {@link #switchTo} takes. */
+    public String window() {
+        return (String) call("GET", "/session/" + session + "/window", null);
+    }
+
+    /**
+     * Sends later commands to the window (tab) with this handle, and brings it to the front: the tab
+     * that was in front is then hidden ({@code document.visibilityState} is {@code "hidden"}).
+     *
+     * @throws IllegalStateException if there is no such window
+     */
+    public void switchTo(String handle) {
+        call("POST", "/session/" + session + "/window", Map.of("handle", handle));
     }
 
     /** Saves what the page looks like now as a PNG file (handy when a page test fails). */

@@ -40,8 +40,13 @@ public final class PageCheck {
 
     /** Loads {@code web/<lesson>/index.html} and the local scripts it references. */
     public static PageCheck of(String lesson) {
+        return of(lesson, "index.html");
+    }
+
+    /** Loads another page of the lesson, {@code web/<lesson>/<fileName>}, and the local scripts it references. */
+    public static PageCheck of(String lesson, String fileName) {
         Path web = Repository.root().resolve("web");
-        Path page = web.resolve(lesson).resolve("index.html");
+        Path page = web.resolve(lesson).resolve(fileName);
         try {
             Document document = Jsoup.parse(page.toFile(), "UTF-8");
             StringBuilder scripts = new StringBuilder();

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
@@ -153,6 +154,31 @@ class BrowserIT {
     }
 
     @Test
+    @DisplayName("hides a page while another tab is in front, and shows it again when switched back to")
+    void hidesAndShowsTabs() {
+        browser.open(base + "/delayed");
+        String page = browser.window();
+
+        browser.script("window.other = window.open('about:blank', '_blank');");
+        // Commands still go to the page, now in the background.
+        awaitVisibility("hidden");
+        browser.switchTo(page);
+        awaitVisibility("visible");
+
+        assertEquals(page, browser.window());
+        browser.script("window.other.close();");
+    }
+
+    @Test
+    @DisplayName("starts Chromium with extra flags")
+    void startsWithFlags() {
+        try (Browser flagged = Browser.start("--user-agent=sse-workshop-check")) {
+            flagged.open(base + "/delayed");
+            assertEquals("sse-workshop-check", flagged.script("return navigator.userAgent;"));
+        }
+    }
+
+    @Test
     @DisplayName("saves a screenshot as a PNG file")
     void takesScreenshot(@TempDir Path dir) throws IOException {
         browser.open(base + "/delayed");
@@ -168,11 +194,15 @@ class BrowserIT {
     @DisplayName("stops chromedriver and Chromium when closed, and may be closed twice")
     void closeStopsEverything() {
         List<ProcessHandle> before = ProcessHandle.current().descendants().toList();
+        // The shared browser's chromedriver, with everything else this JVM had started before.
+        List<ProcessHandle> earlier = ProcessHandle.current().children().toList();
         Browser second = Browser.start();
         List<ProcessHandle> started;
         try {
-            // Only the second browser's processes: the shared one keeps running for the other tests.
-            started = ProcessHandle.current().descendants().filter(process -> !before.contains(process)).toList();
+            // Only the second browser's processes: the shared one keeps running for the other tests, and
+            // may start a helper of its own meanwhile (seen: two Chromium helpers), which is not ours to stop.
+            started = ProcessHandle.current().descendants()
+                    .filter(process -> !before.contains(process) && !descendsFrom(process, earlier)).toList();
             assertTrue(started.size() >= 2, "expected chromedriver and Chromium, found " + started.size());
         } finally {
             second.close();
@@ -182,6 +212,20 @@ class BrowserIT {
         List<ProcessHandle> running = running(started);
         assertTrue(running.isEmpty(), "still running after close: " + running.stream()
                 .map(process -> process.pid() + " " + process.info().command().orElse("?")).toList());
+    }
+
+    private static void awaitVisibility(String state) {
+        Await.until(() -> state.equals(browser.script("return document.visibilityState;")), WAIT,
+                () -> "document.visibilityState is still " + browser.script("return document.visibilityState;"));
+    }
+
+    private static boolean descendsFrom(ProcessHandle process, List<ProcessHandle> ancestors) {
+        for (Optional<ProcessHandle> parent = process.parent(); parent.isPresent(); parent = parent.get().parent()) {
+            if (ancestors.contains(parent.get())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
