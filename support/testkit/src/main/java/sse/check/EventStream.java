@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -40,6 +41,7 @@ public final class EventStream implements AutoCloseable {
     private final ByteArrayOutputStream raw = new ByteArrayOutputStream();
     private final BlockingQueue<ServerSentEvent> events = new LinkedBlockingQueue<>();
     private final List<String> comments = new CopyOnWriteArrayList<>();
+    private final List<Arrival> arrivals = new CopyOnWriteArrayList<>();
     private final EventStreamParser parser;
     private final Thread reader;
     private volatile boolean ended;
@@ -49,6 +51,7 @@ public final class EventStream implements AutoCloseable {
         this.parser = new EventStreamParser(new EventStreamParser.Listener() {
             @Override
             public void onEvent(ServerSentEvent event) {
+                arrivals.add(new Arrival(event, System.nanoTime()));
                 events.add(event);
             }
 
@@ -62,6 +65,10 @@ public final class EventStream implements AutoCloseable {
         this.reader.start();
     }
 
+    /** An event and when it arrived ({@link System#nanoTime()}): for tests that measure delays. */
+    public record Arrival(ServerSentEvent event, long nanoTime) {
+    }
+
     /** Opens a stream the way a browser's EventSource does: GET with {@code Accept: text/event-stream}. */
     public static EventStream open(URI uri) {
         return open(uri, Map.of());
@@ -69,11 +76,8 @@ public final class EventStream implements AutoCloseable {
 
     /** Opens a stream with extra request headers (for example {@code Last-Event-ID}). */
     public static EventStream open(URI uri, Map<String, String> headers) {
-        HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET()
-                .header("Accept", "text/event-stream");
-        headers.forEach(request::header);
         try {
-            return new EventStream(HTTP.sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream())
+            return new EventStream(HTTP.sendAsync(request(uri, headers), HttpResponse.BodyHandlers.ofInputStream())
                     .get(HEADERS_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
         } catch (TimeoutException e) {
             throw new AssertionError("GET " + uri + ": no response headers within " + HEADERS_TIMEOUT.toSeconds()
@@ -84,6 +88,22 @@ public final class EventStream implements AutoCloseable {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted", e);
         }
+    }
+
+    /**
+     * Sends the request and returns at once; the stream is there when the response headers arrive,
+     * which may be never. For what holds back even the headers, as a buffering proxy does: a test
+     * can then say "nothing at all arrived". The caller bounds its wait, e.g. {@code get(5, SECONDS)}.
+     */
+    public static CompletableFuture<EventStream> openLater(URI uri) {
+        return HTTP.sendAsync(request(uri, Map.of()), HttpResponse.BodyHandlers.ofInputStream()).thenApply(EventStream::new);
+    }
+
+    private static HttpRequest request(URI uri, Map<String, String> headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(uri).GET()
+                .header("Accept", "text/event-stream");
+        headers.forEach(request::header);
+        return request.build();
     }
 
     private void readUntilEnd() {
@@ -126,6 +146,14 @@ public final class EventStream implements AutoCloseable {
     /** Comments received so far (lines starting with a colon), without the colon and one space. */
     public List<String> comments() {
         return List.copyOf(comments);
+    }
+
+    /**
+     * Every event received so far with the moment it arrived, oldest first. {@link #next} does not
+     * take events from this list: a test can measure delays and still read the events in order.
+     */
+    public List<Arrival> arrivals() {
+        return List.copyOf(arrivals);
     }
 
     /** True once the server has closed the stream (or the connection broke). */
