@@ -38,7 +38,9 @@ public final class Outbox implements WriteListener, AsyncListener {
         /** its queue reached the limit: it was cut off, and comes back with Last-Event-ID */
         CUT_OFF,
         /** the server ended it on purpose (shutting down, or refusing while it drains) */
-        FINISHED
+        FINISHED,
+        /** the server closed its connection at once ({@link #abort}): a crash, as the client sees it */
+        DROPPED
     }
 
     /** The most a client may have waiting: this many frames, or this many bytes, whichever comes first. */
@@ -114,7 +116,7 @@ public final class Outbox implements WriteListener, AsyncListener {
             }
             drainScheduled = true;
         }
-        writers.execute(this::drain);
+        schedule(this::drain);
         return true;
     }
 
@@ -136,7 +138,7 @@ public final class Outbox implements WriteListener, AsyncListener {
             }
             drainScheduled = true;
         }
-        writers.execute(this::drain);
+        schedule(this::drain);
     }
 
     /** Ends the stream once everything queued so far is written; later offers are refused. */
@@ -151,14 +153,14 @@ public final class Outbox implements WriteListener, AsyncListener {
             }
             drainScheduled = true;
         }
-        writers.execute(this::drain);
+        schedule(this::drain);
     }
 
     /** Ends the stream now, whatever is still queued: the connection is closed. */
     public void abort() {
         End end;
         synchronized (this) {
-            end = close(End.FINISHED);
+            end = close(End.DROPPED);
         }
         if (end != null) {
             abortConnection();
@@ -209,6 +211,15 @@ public final class Outbox implements WriteListener, AsyncListener {
         }
     }
 
+    /** Hands work to a writer; once the server has stopped there are none, and nothing is left to write. */
+    private void schedule(Runnable work) {
+        try {
+            writers.execute(work);
+        } catch (java.util.concurrent.RejectedExecutionException stopped) {
+            // The server has stopped: its streams are closed already.
+        }
+    }
+
     /** Called while the lock is held: takes the next frame out of the queue, and out of the count; null if none. */
     private byte[] next() {
         byte[] frame = queue.pollFirst();
@@ -245,7 +256,7 @@ public final class Outbox implements WriteListener, AsyncListener {
         if (end != null) {
             // The socket is closed now, not after what is queued in Jetty is written: the client sees
             // the stream break and reconnects with the last id it read.
-            writers.execute(() -> {
+            schedule(() -> {
                 abortConnection();
                 onEnd.accept(this, End.CUT_OFF);
             });

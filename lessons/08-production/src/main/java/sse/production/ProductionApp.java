@@ -167,6 +167,7 @@ public final class ProductionApp {
     private final Object feed = new Object();
     private long lastId; // guarded by feed
     private boolean draining; // guarded by feed
+    private volatile boolean stopped; // the stop has finished: Jetty recycles every request from here on
     private final AtomicLong cutOff = new AtomicLong();
     private final AtomicInteger tlsPort = new AtomicInteger(-1);
     // The writers: a thread per core empties the queues. They never block, so a few serve thousands.
@@ -333,7 +334,13 @@ public final class ProductionApp {
         if (end == End.CUT_OFF) {
             cutOff.incrementAndGet();
         }
-        ended.complete(null); // Javalin completes the response (an aborted one is closed already)
+        // Javalin completes the response when the future completes. Not for a stream that was cut off
+        // or dropped: its connection was aborted and Jetty ends that request itself. Not after the
+        // stop either: Jetty has recycled the request by then. Completing one that Jetty recycles on
+        // another thread sends Javalin's error handling round in a loop for good.
+        if ((end == End.LEFT || end == End.FINISHED) && !stopped) {
+            ended.complete(null);
+        }
     }
 
     /**
@@ -471,7 +478,13 @@ public final class ProductionApp {
         if (stuck > 0) {
             LOG.warn("{} streams had not read their last frames after {} ms: closed", stuck, options.drainFor().toMillis());
         }
-        writers.shutdown();
+        writers.shutdownNow(); // what is queued no longer matters: every stream has ended
+        try {
+            writers.awaitTermination(2, TimeUnit.SECONDS); // no write may run once Jetty has stopped
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        stopped = true;
         if (options.historyFile() != null) {
             try {
                 history.save(options.historyFile());

@@ -248,5 +248,9 @@ class ProductionTest {
         }
         assertTrue(stopMillis < 4000, "streams that read their last line let the server stop at once, not after "
                 + "drainFor (5 s): it took " + stopMillis + " ms. " + TODO_4);
+        server = null;
+        List<String> left = Thread.getAllStackTraces().keySet().stream().filter(Thread::isAlive)
+                .map(Thread::getName).filter(name -> name.startsWith("writer-") || name.equals("heartbeat")).toList();
+        assertEquals(List.of(), left, "a stopped server leaves no writer or timer thread running. " + GIVEN);
     }
 }
