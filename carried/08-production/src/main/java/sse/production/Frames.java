@@ -9,7 +9,10 @@ import java.nio.charset.StandardCharsets;
  */
 public final class Frames {
 
-    /** A comment: it keeps proxies from cutting an idle stream and finds clients that have gone. */
+    /**
+     * A comment: it keeps proxies from cutting an idle stream and finds clients that have gone.
+     * Shared by every stream, like every frame: never write into it.
+     */
     public static final byte[] PING = ": ping\n\n".getBytes(StandardCharsets.UTF_8);
 
     private Frames() {
