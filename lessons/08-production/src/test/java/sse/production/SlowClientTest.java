@@ -173,25 +173,25 @@ class SlowClientTest {
     @Test
     @DisplayName("while the server drains, a new stream is told a retry and ended, a POST gets 503, /health says draining")
     void drainingRefusesPolitely() throws Exception {
-        start(Duration.ofSeconds(4));
+        start(Duration.ofSeconds(6)); // the window in which the checks below run
         stalled = openStalledClient();
         // Fill the stalled client's socket, so that its stream cannot end cleanly and the drain waits for it.
         postUntil(() -> lesson.stats().queuedBytes() > 4 * 1024, 50_000);
         CompletableFuture<Void> stopping = CompletableFuture.runAsync(server::close);
         Await.until(() -> lesson.stats().draining(), WITHIN, () -> "the server should be draining");
 
-        try (EventStream late = EventStream.open(server.uri("/events"), Map.of())) {
-            assertEquals(200, late.status(), "a 503 would stop a browser's EventSource for good: " + late.describe());
-            late.awaitEnd(WITHIN, "A stream opened while the server drains is ended at once.");
-            assertTrue(late.raw().matches("retry: \\d+\n"), "it is told only when to come back:\n" + late.describe());
-        }
         HttpResponse<String> post = server.post("/movies", "application/json", "{\"title\": \"Late\", \"year\": 2000}");
         assertEquals(503, post.statusCode(), "a POST while draining is refused: " + post.body());
         assertTrue(post.body().contains("shutting down"), post.body());
         HttpResponse<String> health = server.get("/health");
         assertEquals(503, health.statusCode(), "a load balancer stops sending clients here: " + health.body());
         assertEquals("{\"status\":\"draining\"}", health.body());
-        stopping.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        try (EventStream late = EventStream.open(server.uri("/events"), Map.of())) {
+            assertEquals(200, late.status(), "a 503 would stop a browser's EventSource for good: " + late.describe());
+            late.awaitEnd(WITHIN, "A stream opened while the server drains is ended at once.");
+            assertTrue(late.raw().matches("retry: \\d+\n"), "it is told only when to come back:\n" + late.describe());
+        }
+        stopping.get(20, java.util.concurrent.TimeUnit.SECONDS);
         server = null;
     }
 
