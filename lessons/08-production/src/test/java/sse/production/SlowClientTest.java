@@ -8,6 +8,7 @@ import sse.check.ChecksTodo;
 import sse.check.EventStream;
 import sse.check.EventStreamParser;
 import sse.check.MovieFeed;
+import sse.check.RawHttp;
 import sse.check.ServerSentEvent;
 import sse.check.TestServer;
 
@@ -186,11 +187,11 @@ class SlowClientTest {
         HttpResponse<String> health = server.get("/health");
         assertEquals(503, health.statusCode(), "a load balancer stops sending clients here: " + health.body());
         assertEquals("{\"status\":\"draining\"}", health.body());
-        try (EventStream late = EventStream.open(server.uri("/events"), Map.of())) {
-            assertEquals(200, late.status(), "a 503 would stop a browser's EventSource for good: " + late.describe());
-            late.awaitEnd(WITHIN, "A stream opened while the server drains is ended at once.");
-            assertTrue(late.raw().matches("retry: \\d+\n"), "it is told only when to come back:\n" + late.describe());
-        }
+        // A raw socket, as a browser opens one: JDK 25's HttpClient was seen to sit on a stream that ends at once.
+        RawHttp.Answer late = RawHttp.send(server.uri("/"), "GET", "/events", List.of("Accept: text/event-stream"), new byte[0]);
+        assertEquals(200, late.status(), "a 503 would stop a browser's EventSource for good: " + late);
+        assertTrue(late.header("Content-Type").orElse("").startsWith("text/event-stream"), late.toString());
+        assertTrue(late.body().matches("retry: \\d+\n"), "it is told only when to come back, and the stream ends:\n" + late);
         stopping.get(20, java.util.concurrent.TimeUnit.SECONDS);
         server = null;
     }
