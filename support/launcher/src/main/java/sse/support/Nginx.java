@@ -134,8 +134,16 @@ public final class Nginx implements AutoCloseable {
 
     /** nginx is not installed where we looked (or where we were told to look); the message says how to install it. */
     public static final class NotFound extends IllegalStateException {
-        NotFound(String message) {
-            super(message);
+        private final String reason;
+
+        NotFound(String reason) {
+            super(missing(reason));
+            this.reason = reason;
+        }
+
+        /** What is wrong, in a sentence ("nginx was not found."), without how to install it. */
+        public String reason() {
+            return reason;
         }
     }
 
@@ -335,7 +343,7 @@ public final class Nginx implements AutoCloseable {
         if (configured != null && !configured.isBlank()) {
             Path path = Path.of(configured);
             if (!Files.isRegularFile(path) || !Files.isExecutable(path)) {
-                throw new NotFound(missing(source + " is set to " + configured + ", which is not an executable file."));
+                throw new NotFound(source + " is set to " + configured + ", which is not an executable file.");
             }
             return path;
         }
@@ -352,7 +360,7 @@ public final class Nginx implements AutoCloseable {
         return candidates.stream()
                 .filter(path -> Files.isRegularFile(path) && Files.isExecutable(path))
                 .findFirst()
-                .orElseThrow(() -> new NotFound(missing("nginx was not found.")));
+                .orElseThrow(() -> new NotFound("nginx was not found."));
     }
 
     static String missing(String what) {
@@ -399,7 +407,7 @@ public final class Nginx implements AutoCloseable {
             }
             return new String(output, StandardCharsets.UTF_8).strip();
         } catch (IOException e) {
-            throw new NotFound(missing(binary + " does not run: " + e.getMessage()));
+            throw new NotFound(binary + " does not run: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while asking nginx its version", e);
