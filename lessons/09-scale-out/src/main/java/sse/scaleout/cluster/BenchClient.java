@@ -293,14 +293,17 @@ public final class BenchClient {
     // Posting
     // ---------------------------------------------------------------------------------------
 
-    /** Posts one movie (to the post URIs in turn); completes with its id, or -1 if it was not accepted. */
+    /** Posts one movie (to the post URIs in turn); completes with its id, -1 if it was refused, -2 if no answer came. */
     private CompletableFuture<Long> post(String title) {
         URI uri = postTo.get(Math.floorMod(nextPost.getAndIncrement(), postTo.size()));
         HttpRequest request = HttpRequest.newBuilder(uri).timeout(Duration.ofSeconds(5))
                 .header("Content-Type", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofString("{\"title\": \"" + title + "\", \"year\": 2001}")).build();
         return posts.sendAsync(request, HttpResponse.BodyHandlers.ofString()).handle((answer, failure) -> {
-            if (failure != null || answer.statusCode() != 201) {
+            if (failure != null) {
+                return -2L;
+            }
+            if (answer.statusCode() != 201) {
                 return -1L;
             }
             Matcher id = Pattern.compile("\"id\"\\s*:\\s*(\\d+)").matcher(answer.body());
@@ -372,8 +375,8 @@ public final class BenchClient {
                 long cpu = cpuNanos();
                 long wall = System.nanoTime();
                 step = runStep(rate);
-                out.printf(Locale.ROOT, "step rate=%d try=%d posted=%d accepted=%d complete=%d late=%d worst_ms=%d client_cpu=%d%%%n",
-                        rate, attempt, step.posted, step.accepted, step.complete, step.late, step.worstMillis,
+                out.printf(Locale.ROOT, "step rate=%d try=%d posted=%d accepted=%d refused=%d complete=%d late=%d worst_ms=%d client_cpu=%d%%%n",
+                        rate, attempt, step.posted, step.accepted, step.refused, step.complete, step.late, step.worstMillis,
                         100 * (cpuNanos() - cpu) / Math.max(1, System.nanoTime() - wall));
                 out.flush();
                 passed = step.accepted == step.posted && step.complete == step.accepted && step.late == 0;
@@ -390,10 +393,10 @@ public final class BenchClient {
         out.flush();
     }
 
-    record Step(int posted, int accepted, int complete, int late, long worstMillis) {
+    record Step(int posted, int accepted, int refused, int complete, int late, long worstMillis) {
         String why() {
             if (accepted < posted) {
-                return (posted - accepted) + "_posts_refused_or_timed_out";
+                return refused + "_posts_refused_and_" + (posted - accepted - refused) + "_unanswered_within_5s";
             }
             if (complete < accepted) {
                 return (accepted - complete) + "_movies_not_received_by_every_client_within_5s";
@@ -419,16 +422,19 @@ public final class BenchClient {
         }
         List<Long> accepted = new ArrayList<>();
         List<Long> acceptedAt = new ArrayList<>();
+        int refused = 0;
         for (int i = 0; i < count; i++) {
             long id;
             try {
                 id = ids.get(i).get(10, TimeUnit.SECONDS);
             } catch (java.util.concurrent.TimeoutException slow) {
-                id = -1;
+                id = -2;
             }
             if (id > 0) {
                 accepted.add(id);
                 acceptedAt.add(postedAt[i]);
+            } else if (id == -1) {
+                refused++;
             }
         }
         // Wait (at most 5 s) for the stragglers, so that "late" and "never" can be told apart.
@@ -450,7 +456,7 @@ public final class BenchClient {
                 }
             }
         }
-        return new Step(count, accepted.size(), complete, late, TimeUnit.NANOSECONDS.toMillis(worst));
+        return new Step(count, accepted.size(), refused, complete, late, TimeUnit.NANOSECONDS.toMillis(worst));
     }
 
     /** The CPU time this process has used, all threads: to see whether the client, not the servers, is the limit. */
