@@ -10,10 +10,10 @@ import org.junit.jupiter.params.provider.MethodSource;
 import sse.check.Await;
 import sse.check.EventStream;
 import sse.check.MovieFeed;
-import sse.check.Nginx;
 import sse.check.Repository;
 import sse.check.ServerSentEvent;
 import sse.check.TestServer;
+import sse.support.Nginx;
 
 import java.io.IOException;
 import java.net.URI;

@@ -1,4 +1,4 @@
-package sse.check;
+package sse.support;
 
 import java.io.File;
 import java.io.IOException;
@@ -17,19 +17,22 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * A real nginx in front of a lesson, for the proxy tests ({@code *NginxIT}, run by
- * {@code ./mvnw verify -Pnginx}).
+ * A real nginx, run as the current user: in front of a lesson for the proxy tests ({@code *NginxIT},
+ * run by {@code ./mvnw verify -Pnginx}), and as lesson 09's load balancer ({@code sse.scaleout.cluster.Cluster}).
+ * One runner for both, so the tests run nginx exactly as a learner's cluster does.
  *
- * <p>It runs as the current user, without root, in a temporary folder of its own that holds its
- * config, pid file, log and buffers, and listens on 127.0.0.1 and a free port. It is one process of
- * the test's (two with a master process), stopped by {@link #close()}. Nothing is downloaded: nginx must
- * be installed, e.g. on Debian or Ubuntu with {@code sudo apt-get install nginx}.
+ * <p>It runs without root, in a temporary folder of its own that holds its config, pid file, log and
+ * buffers, and listens on 127.0.0.1: on a free port, or on the port asked for. It is one process (two
+ * with a master process), stopped by {@link #close()}. Nothing is downloaded: nginx must be installed,
+ * e.g. on Debian or Ubuntu with {@code sudo apt-get install nginx}; when it is not, {@link NotFound}
+ * says how to install it.
  *
  * <pre>{@code
  * try (TestServer lesson = TestServer.start(app);
@@ -92,7 +95,7 @@ public final class Nginx implements AutoCloseable {
         /** A complete config that proxies every path to {@code upstream} with these settings. */
         public String config(URI upstream) {
             return String.join("\n",
-                    "# Written by the test kit (sse.check.Nginx) for one test.",
+                    "# Written by sse.support.Nginx for one test.",
                     "daemon off;",
                     "master_process off;         # one process, stopped by its PID",
                     "error_log stderr notice;    # into the log file the test reads",
@@ -129,6 +132,28 @@ public final class Nginx implements AutoCloseable {
         }
     }
 
+    /** nginx is not installed where we looked (or where we were told to look); the message says how to install it. */
+    public static final class NotFound extends IllegalStateException {
+        private final String reason;
+
+        NotFound(String reason) {
+            super(missing(reason));
+            this.reason = reason;
+        }
+
+        /** What is wrong, in a sentence ("nginx was not found."), without how to install it. */
+        public String reason() {
+            return reason;
+        }
+    }
+
+    /** The port asked for is taken by another program. */
+    public static final class PortInUse extends IllegalStateException {
+        PortInUse(int port) {
+            super("port " + port + " is in use by another program, so nginx cannot listen on it");
+        }
+    }
+
     /** The program could not be started because another process took the free port first. */
     private static final class PortTaken extends Exception {
         PortTaken() {
@@ -151,13 +176,23 @@ public final class Nginx implements AutoCloseable {
     }
 
     /**
-     * Starts nginx with a whole config, in which {@link #LISTEN} stands for the address to listen on.
-     * Relative paths in it are relative to nginx's own temporary folder, which has an empty {@code temp/}.
+     * Starts nginx with a whole config, in which {@link #LISTEN} stands for the address to listen on
+     * (127.0.0.1 and a free port). Relative paths in it are relative to nginx's own temporary folder,
+     * which has an empty {@code temp/}.
      *
-     * @throws IllegalStateException if nginx is not installed (the message says how to install it),
-     *                               or does not start (the message has its log)
+     * @throws NotFound              if nginx is not installed (the message says how to install it)
+     * @throws IllegalStateException if it does not start (the message has its log)
      */
     public static Nginx start(String config) {
+        return start(config, 0);
+    }
+
+    /**
+     * Like {@link #start(String)}, listening on 127.0.0.1 and {@code port}; 0 for a free port.
+     *
+     * @throws PortInUse if another program listens on {@code port}
+     */
+    public static Nginx start(String config, int port) {
         if (!config.contains(LISTEN)) {
             throw new IllegalArgumentException("the config must say where to listen with " + LISTEN);
         }
@@ -171,10 +206,13 @@ public final class Nginx implements AutoCloseable {
                 throw new UncheckedIOException("cannot make a folder for nginx", e);
             }
             try {
-                nginx.launch(binary, options, config);
+                nginx.launch(binary, options, config, port == 0 ? freePort() : port);
                 return nginx;
             } catch (PortTaken taken) {
                 nginx.close();
+                if (port != 0) {
+                    throw new PortInUse(port);
+                }
                 if (attempt == ATTEMPTS) {
                     throw new IllegalStateException("another program took each of " + ATTEMPTS + " free ports before nginx could listen");
                 }
@@ -187,9 +225,9 @@ public final class Nginx implements AutoCloseable {
         }
     }
 
-    private void launch(Path binary, List<String> options, String config) throws IOException, PortTaken {
+    private void launch(Path binary, List<String> options, String config, int port) throws IOException, PortTaken {
         Files.createDirectories(prefix.resolve("temp"));
-        port = freePort();
+        this.port = port;
         Files.writeString(prefix.resolve("nginx.conf"), config.replace(LISTEN, "127.0.0.1:" + port));
         List<String> command = new ArrayList<>(List.of(binary.toString(), "-p", prefix + File.separator, "-c", "nginx.conf"));
         command.addAll(options);
@@ -228,6 +266,21 @@ public final class Nginx implements AutoCloseable {
     /** The absolute URI of {@code path} through nginx, e.g. {@code uri("/events")}. */
     public URI uri(String path) {
         return URI.create("http://127.0.0.1:" + port + path);
+    }
+
+    /** The port it listens on, on 127.0.0.1. */
+    public int port() {
+        return port;
+    }
+
+    /** Its process id (the master's, with a master process). */
+    public long pid() {
+        return process.pid();
+    }
+
+    /** Completes when nginx has exited, by {@link #close()} or otherwise. */
+    public CompletableFuture<Process> onExit() {
+        return process.onExit();
     }
 
     /** What nginx has logged so far (notices and errors, e.g. "upstream timed out"). */
@@ -275,7 +328,7 @@ public final class Nginx implements AutoCloseable {
      * The nginx program: {@code -Dnginx.binary}, else the environment variable {@code NGINX_BIN}, else
      * {@code nginx} on the PATH, else one of {@link #USUAL_PLACES}.
      *
-     * @throws IllegalStateException if there is none, saying how to install it
+     * @throws NotFound if there is none, saying how to install it
      */
     public static Path binary() {
         String property = System.getProperty("nginx.binary");
@@ -290,7 +343,7 @@ public final class Nginx implements AutoCloseable {
         if (configured != null && !configured.isBlank()) {
             Path path = Path.of(configured);
             if (!Files.isRegularFile(path) || !Files.isExecutable(path)) {
-                throw new IllegalStateException(missing(source + " is set to " + configured + ", which is not an executable file."));
+                throw new NotFound(source + " is set to " + configured + ", which is not an executable file.");
             }
             return path;
         }
@@ -307,17 +360,22 @@ public final class Nginx implements AutoCloseable {
         return candidates.stream()
                 .filter(path -> Files.isRegularFile(path) && Files.isExecutable(path))
                 .findFirst()
-                .orElseThrow(() -> new IllegalStateException(missing("nginx was not found.")));
+                .orElseThrow(() -> new NotFound("nginx was not found."));
     }
 
     static String missing(String what) {
-        return "The proxy checks run a real nginx, but " + what + "\n"
-                + "  Debian/Ubuntu:  sudo apt-get install nginx\n"
-                + "  macOS:          brew install nginx\n"
-                + "  Windows:        unzip nginx for Windows (from nginx.org) and set NGINX_BIN to its nginx.exe\n"
+        return "This runs a real nginx, but " + what + "\n"
+                + howToInstall()
                 + "  Looked at: -Dnginx.binary, then NGINX_BIN, then nginx on the PATH, then "
                 + String.join(" and ", USUAL_PLACES.stream().map(Path::toString).toList()) + ".\n"
-                + "  (Only ./mvnw verify -Pnginx runs these checks; leave out -Pnginx to skip them.)";
+                + "  (The proxy tests run only with ./mvnw verify -Pnginx: leave out -Pnginx to skip them.)";
+    }
+
+    /** How to install nginx, one line per system, for messages that say it is missing. */
+    public static String howToInstall() {
+        return "  Debian/Ubuntu:  sudo apt-get install nginx   (it lands in /usr/sbin, which is looked at too)\n"
+                + "  macOS:          brew install nginx\n"
+                + "  Windows:        unzip nginx for Windows (from nginx.org) and set NGINX_BIN to its nginx.exe\n";
     }
 
     /**
@@ -349,7 +407,7 @@ public final class Nginx implements AutoCloseable {
             }
             return new String(output, StandardCharsets.UTF_8).strip();
         } catch (IOException e) {
-            throw new IllegalStateException(missing(binary + " does not run: " + e.getMessage()), e);
+            throw new NotFound(binary + " does not run: " + e.getMessage());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException("interrupted while asking nginx its version", e);

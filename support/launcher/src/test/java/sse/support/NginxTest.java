@@ -1,4 +1,4 @@
-package sse.check;
+package sse.support;
 
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
