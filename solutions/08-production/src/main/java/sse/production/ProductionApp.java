@@ -136,8 +136,13 @@ public final class ProductionApp {
     public record Published(long id, int clients) {
     }
 
-    /** The server's figures: {@code GET /stats}, and the {@code stats} topic. */
-    public record Stats(int streams, long cutOff, long queuedBytes, boolean draining) {
+    /**
+     * The server's figures: {@code GET /stats}, and the {@code stats} topic.
+     *
+     * @param queuedBytes  what waits in every queue together
+     * @param largestQueue what waits in the fullest queue: never more than the queue limit
+     */
+    public record Stats(int streams, long cutOff, long queuedBytes, long largestQueue, boolean draining) {
     }
 
     /** {@code GET /health}: "serving", or "draining" with a 503 (a load balancer then sends no one here). */
@@ -211,7 +216,7 @@ public final class ProductionApp {
                         .json(new Health(serving ? "serving" : "draining"));
             });
             // A teaching tool, refused from other origins by SameOrigin above: never ship it without auth.
-            config.routes.post("/admin/drop", ctx -> ctx.json(new Stats(dropAll(), cutOff.get(), 0, isDraining())));
+            config.routes.post("/admin/drop", ctx -> ctx.json(new Stats(dropAll(), cutOff.get(), 0, 0, isDraining())));
             // From lesson 04 (RegistryApp.java), unchanged:
             config.routes.exception(PostedMovie.Rejected.class,
                     (rejected, ctx) -> ctx.status(rejected.status()).json(new Problem(rejected.getMessage())));
@@ -240,10 +245,13 @@ public final class ProductionApp {
     /** The server's figures now. */
     public Stats stats() {
         long queued = 0;
+        long largest = 0;
         for (Outbox stream : streams) {
-            queued += stream.queuedBytes();
+            int bytes = stream.queuedBytes();
+            queued += bytes;
+            largest = Math.max(largest, bytes);
         }
-        return new Stats(streams.size(), cutOff.get(), queued, isDraining());
+        return new Stats(streams.size(), cutOff.get(), queued, largest, isDraining());
     }
 
     private boolean isDraining() {
