@@ -37,7 +37,12 @@ final class Tracker implements AutoCloseable {
     private final List<EventStream> streams = new ArrayList<>();
 
     Tracker(TrackerApp.Options options) {
-        app = new TrackerApp(options, people, new InMemoryBroker(options.historySize()));
+        this(options, new InMemoryBroker(options.historySize()));
+    }
+
+    /** The server with another broker, e.g. lesson 09's Redis stream. */
+    Tracker(TrackerApp.Options options, sse.scaleout.Broker broker) {
+        app = new TrackerApp(options, people, broker);
         server = TestServer.start(app.create());
     }
 
