@@ -37,7 +37,9 @@ final class Outbox implements WriteListener, AsyncListener {
         /** its queue reached the limit: it was cut off, and comes back with Last-Event-ID */
         CUT_OFF,
         /** the server ended it on purpose (shutting down, or refusing while it drains) */
-        FINISHED
+        FINISHED,
+        /** the server closed its connection at once ({@link #abort}): a crash, as the client sees it */
+        DROPPED
     }
 
     /** The most a client may have waiting: this many frames, or this many bytes, whichever comes first. */
@@ -137,7 +139,7 @@ final class Outbox implements WriteListener, AsyncListener {
     void abort() {
         End end;
         synchronized (this) {
-            end = close(End.FINISHED);
+            end = close(End.DROPPED);
         }
         if (end != null) {
             abortConnection();

@@ -313,7 +313,12 @@ public final class ProductionApp {
         if (end == End.CUT_OFF) {
             cutOff.incrementAndGet();
         }
-        ended.complete(null); // Javalin completes the response (an aborted one is closed already)
+        if (end == End.LEFT || end == End.FINISHED) {
+            ended.complete(null); // Javalin completes the response
+        }
+        // A stream cut off or dropped had its connection aborted: Jetty ends that request itself and tells
+        // Javalin (whose listener then cancels the future). Completing it here as well races with Jetty
+        // recycling the request on another thread, and Javalin's error handling then loops for good.
     }
 
     /**
