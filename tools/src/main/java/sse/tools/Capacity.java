@@ -45,7 +45,8 @@ final class Capacity {
     static final int MAX_STREAMS = 19_500;
     /** How long a burst of streams may take to open, and a storm to come back: far above the targets, and bounded. */
     static final int OPEN_SECONDS = 30;
-    static final int STORM_SECONDS = 60;
+    static final int SETTLE_SECONDS = 20;
+    static final int STORM_SECONDS = 45;
     /** Streams opened (50 at a time) and closed before measuring, so that the JIT has compiled the paths measured. */
     static final int WARM_UP_STREAMS = 5000;
     static final int MAX_POSTS = 100_000;
@@ -257,7 +258,7 @@ final class Capacity {
 
             if (number(r.burst, "pending") > 0) {
                 step(out, "waiting for the streams still opening");
-                client.ask("settle " + OPEN_SECONDS, Duration.ofSeconds(OPEN_SECONDS + 30));
+                client.ask("settle " + SETTLE_SECONDS, Duration.ofSeconds(SETTLE_SECONDS + 30));
             }
             step(out, "fan-out: " + options.events() + " movies");
             r.fanOut = client.ask("fanout " + options.events() + " 100", Duration.ofSeconds(30 + 11L * options.events()));

@@ -92,7 +92,9 @@ final class CapacityClient {
 
     CapacityClient(int port, int selectors) throws IOException {
         this.server = new InetSocketAddress("127.0.0.1", port);
-        String head = "GET /events HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nAccept: text/event-stream\r\n"
+        // Movies only: lesson 08's stats topic would add a broadcast every 5 s that the others do not
+        // have (they ignore the parameter).
+        String head = "GET /events?topics=movies HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nAccept: text/event-stream\r\n"
                 + "Cache-Control: no-cache\r\n";
         this.request = (head + "\r\n").getBytes(StandardCharsets.US_ASCII);
         this.reconnectRequestHead = head.getBytes(StandardCharsets.US_ASCII);
