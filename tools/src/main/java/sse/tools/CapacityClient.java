@@ -345,6 +345,7 @@ final class CapacityClient {
         int closed = 0;
         for (Conn conn : conns) {
             conn.armed = false;
+            conn.discarded = true; // a reconnect already scheduled must not open it again
             conn.loop.execute(conn::close);
             closed++;
         }
@@ -530,6 +531,7 @@ final class CapacityClient {
         volatile long retryMillis = DEFAULT_RETRY_MS;
         volatile long movies;
         volatile int attempts;
+        volatile boolean discarded;   // closed by closeall: never to be opened again
         private volatile boolean openNow;    // connecting or connected, not ended
         private volatile boolean settledNow; // connected with a 200, or failed
 
@@ -549,6 +551,9 @@ final class CapacityClient {
 
         /** Opens the connection and sends the request; a reconnect sends the last id it read, as a browser does. */
         void connect() {
+            if (discarded) {
+                return;
+            }
             attempts++;
             openNow = true;
             phase = Phase.CONNECTING;

@@ -62,9 +62,9 @@ class CapacityTest {
             assertEquals(1, Capacity.number(r.held, "reachedAll"), name + output);
             assertEquals(3, Capacity.number(r.fanOut, "reachedAll"), name + output);
             assertTrue(r.heapPerStream() > 0, name + "jcmd measured the heap: " + output);
-            assertEquals(150 * 5, Capacity.number(r.slowWithout, "delivered"), name + output);
-            assertEquals(150 * 5, Capacity.number(r.slowWith, "delivered"), name + output);
-            if (r.server != Capacity.Server.THREADS) {
+            if (r.server != Capacity.Server.THREADS) { // the third column measures streams, heap and fan-out only
+                assertEquals(150 * 5, Capacity.number(r.slowWithout, "delivered"), name + output);
+                assertEquals(150 * 5, Capacity.number(r.slowWith, "delivered"), name + output);
                 assertEquals(40, Capacity.number(r.storm, "back"), name + "every client came back: " + output);
             }
         }
@@ -79,9 +79,10 @@ class CapacityTest {
             assertEquals(6, cells.size(), line.get());
             for (int column = 1; column <= 3; column++) {
                 String cell = cells.get(column);
-                boolean threadsWithoutStorm = column == 3 && (label.startsWith("Storm") || label.contains("retry:"));
+                boolean threadsNotMeasured = column == 3 && (label.startsWith("Storm") || label.contains("retry:")
+                        || label.startsWith("Slow") || label.contains("never reads") || label.contains("stalled"));
                 boolean threadsSkipped = column == 3 && !virtualThreads;
-                if (threadsWithoutStorm || threadsSkipped) {
+                if (threadsNotMeasured || threadsSkipped) {
                     assertTrue(cell.startsWith("n/a"), label + ": " + cell);
                 } else {
                     assertTrue(cell.matches(".*\\d.*") && !cell.startsWith("n/a"), label + ", column " + column + ": '" + cell + "'\n" + output);
