@@ -48,7 +48,7 @@ public final class Tools {
             "  capacity [--quick] [--streams N] [--held H] [--events E] [--readers R] [--posts P] [--only 04,08,threads] [--jdk DIR]",
             "                     benchmark lesson 08's server against lesson 04's (and a thread per stream on virtual",
             "                     threads, with a JDK 21+) in child processes; prints one table with the targets",
-            "                     (defaults: N=10000, H=19000, E=40, R=100, P=30000; --quick: a tenth)",
+            "                     (defaults: N=10000, H=19000, E=40, R=100, P=20000; --quick: a tenth)",
             "  --help             show this text",
             "",
             "Example: " + RUN + "\"load --url http://localhost:7070/events --clients 2000\"");

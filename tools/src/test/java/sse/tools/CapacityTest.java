@@ -118,7 +118,7 @@ class CapacityTest {
     @Test
     void options_have_the_issues_scale_by_default_and_refuse_what_makes_no_sense() {
         Capacity.Options defaults = Capacity.Options.parse(List.of());
-        assertEquals(List.of(10_000, 19_000, 40, 100, 30_000),
+        assertEquals(List.of(10_000, 19_000, 40, 100, 20_000),
                 List.of(defaults.burst(), defaults.held(), defaults.events(), defaults.readers(), defaults.posts()));
         assertEquals(List.of(Capacity.Server.LESSON_08), Capacity.Options.parse(List.of("--only", "08")).servers());
         assertEquals(Path.of("some-jdk"), Capacity.Options.parse(List.of("--jdk", "some-jdk")).jdk());
