@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.ServerConnector;
 import sse.registry.PostedMovie;
 import sse.support.Lesson;
 import sse.support.SameOrigin;
@@ -48,6 +50,10 @@ public final class ThreadPerStreamApp {
     public record Published(long id, int clients) {
     }
 
+    /** How many streams are open: {@code GET /clients}, as in lesson 04. */
+    public record Clients(int clients) {
+    }
+
     /** The body of every 4xx: what was wrong, in words. */
     public record Problem(String error) {
     }
@@ -66,9 +72,18 @@ public final class ThreadPerStreamApp {
         return Javalin.create(config -> {
             Lesson.configure(config, LESSON);
             config.concurrency.useVirtualThreads = virtualThreads;
+            // Lesson 08's accept queue, so that what the benchmark compares is the thread per stream.
+            config.jetty.addConnector((server, http) -> {
+                ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
+                connector.setHost(config.jetty.host);
+                connector.setPort(config.jetty.port);
+                connector.setAcceptQueueSize(4096);
+                return connector;
+            });
             config.routes.before(SameOrigin::require);
             config.routes.get("/events", this::stream);
             config.routes.post("/movies", this::postMovie);
+            config.routes.get("/clients", ctx -> ctx.json(new Clients(clients())));
             config.routes.exception(PostedMovie.Rejected.class,
                     (rejected, ctx) -> ctx.status(rejected.status()).json(new Problem(rejected.getMessage())));
         });
