@@ -55,23 +55,29 @@ final class Capacity {
 
     /** The servers, in the order they are measured. */
     enum Server {
-        LESSON_04("04", "lesson 04", "solutions/04-client-registry", "sse.registry.RegistryApp", false),
-        LESSON_08("08", "lesson 08", "solutions/08-production", "sse.production.ProductionApp", false),
+        LESSON_04("04", "lesson 04", "solutions/04-client-registry", "sse.registry.RegistryApp", false, "/clients", "clients"),
+        LESSON_08("08", "lesson 08", "solutions/08-production", "sse.production.ProductionApp", false, "/stats", "streams"),
         THREADS("threads", "thread per stream", "solutions/08-production",
-                "sse.production.compare.ThreadPerStreamApp", true);
+                "sse.production.compare.ThreadPerStreamApp", true, "/clients", "clients");
 
         final String key;
         final String title;
         final String module;
         final String mainClass;
         final boolean needsVirtualThreads;
+        /** Where the server says how many streams it has, and under which name. */
+        final String countPath;
+        final String countField;
 
-        Server(String key, String title, String module, String mainClass, boolean needsVirtualThreads) {
+        Server(String key, String title, String module, String mainClass, boolean needsVirtualThreads,
+               String countPath, String countField) {
             this.key = key;
             this.title = title;
             this.module = module;
             this.mainClass = mainClass;
             this.needsVirtualThreads = needsVirtualThreads;
+            this.countPath = countPath;
+            this.countField = countField;
         }
     }
 
@@ -250,6 +256,7 @@ final class Capacity {
             client.ask("warm " + Math.min(WARM_UP_STREAMS, options.burst()), Duration.ofSeconds(300));
             cleanUp(client);
 
+            awaitNoStreams(r.server, origin); // the warm-up's streams must not count in the baseline
             r.heapBefore = ChildJvm.liveHeap(jdk, server.pid(), logs.resolve("jcmd.log"));
             long overflows = ChildJvm.listenOverflows();
             step(out, "burst: " + options.burst() + " streams at once");
@@ -318,6 +325,36 @@ final class Capacity {
         client.ask("closeall", Duration.ofSeconds(60));
         CapacityClient.sleepMillis(300);
         client.ask("posts 3", Duration.ofSeconds(60));
+    }
+
+    /**
+     * Waits (at most 10 s, posting now and then: a server learns that a client has gone when a write to it
+     * fails) until the server says it has no stream left.
+     */
+    private static void awaitNoStreams(Server server, URI origin) {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
+                .connectTimeout(Duration.ofSeconds(5)).build();
+        URI count = origin.resolve(server.countPath);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (System.nanoTime() < deadline) {
+            try {
+                HttpResponse<String> answer = http.send(HttpRequest.newBuilder(count).timeout(Duration.ofSeconds(5)).build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (number(FlatJson.parse(answer.body()), server.countField) == 0) {
+                    return;
+                }
+                http.send(HttpRequest.newBuilder(origin.resolve("/movies")).timeout(Duration.ofSeconds(5))
+                        .header("Content-Type", "application/json")
+                        .POST(HttpRequest.BodyPublishers.ofString("{\"title\":\"Anyone there?\",\"year\":2000}")).build(),
+                        HttpResponse.BodyHandlers.discarding());
+            } catch (IOException e) {
+                // asked again below
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+            CapacityClient.sleepMillis(200);
+        }
     }
 
     private static void post(URI url) {
@@ -463,7 +500,7 @@ final class Capacity {
     }
 
     private static String acceptQueue(Server server) {
-        return server == Server.LESSON_08 ? "4096" : "50 (Jetty's default)";
+        return server == Server.LESSON_04 ? "50 (Jetty's default)" : "4096";
     }
 
     private static boolean allHeld(Result r, Options o) {
@@ -522,7 +559,7 @@ final class Capacity {
         }
         long movies = number(r.slowWith, "stalledMovies");
         return number(r.slowWith, "stalledCutOff") == 1
-                ? "yes, after it had " + grouped(movies) + " movies"
+                ? "yes, after it had " + grouped(movies) + " movies" + (number(r.slowWith, "stalledOpen") == 1 ? " (socket left open)" : "")
                 : "no (" + grouped(movies) + " movies buffered for it)";
     }
 

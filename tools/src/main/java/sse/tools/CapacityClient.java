@@ -254,6 +254,8 @@ final class CapacityClient {
     private String posts(int posts) {
         List<Conn> readers = readers();
         List<Conn> stalled = conns.stream().filter(c -> c.stalled && c.open()).toList();
+        Map<Conn, Long> moviesBefore = new java.util.HashMap<>();
+        stalled.forEach(c -> moviesBefore.put(c, c.movies));
         long stalledBefore = stalled.stream().mapToLong(c -> c.movies).sum();
         Measure m = new Measure(posts);
         measure = m;
@@ -293,15 +295,19 @@ final class CapacityClient {
                 && stalled.stream().mapToLong(c -> c.movies).sum() - stalledBefore < (long) posts * stalled.size()) {
             sleepMillis(10);
         }
+        int stillOpen = 0;
         for (Conn conn : stalled) {
-            cut += conn.open() ? 0 : 1;
-            stalledMovies += conn.movies;
+            // Cut off: the server ended the stream, or stopped sending to it (all it had was read by now).
+            long received = conn.movies - moviesBefore.get(conn);
+            cut += !conn.open() || received < posts ? 1 : 0;
+            stillOpen += conn.open() ? 1 : 0;
+            stalledMovies += received;
         }
         return FlatJson.of("posts", posts, "readers", readers.size(), "stalled", stalled.size(),
                 "readersLost", readers.stream().filter(c -> !c.open()).count(),
                 "postMaxMs", ms(slowestPost), "delayMaxMs", ms(slowestDelivery),
                 "delivered", delivered, "expected", (long) posts * readers.size(),
-                "stalledCutOff", cut, "stalledMovies", stalledMovies - stalledBefore);
+                "stalledCutOff", cut, "stalledOpen", stillOpen, "stalledMovies", stalledMovies);
     }
 
     /** Makes every open stream behave as an EventSource: when it ends, it comes back after its retry. */
