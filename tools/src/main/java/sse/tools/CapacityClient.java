@@ -56,7 +56,6 @@ import java.util.regex.Pattern;
  *                            so that a client that never reads fills up sooner
  * arm                        from now on a stream that ends reconnects after its retry, like EventSource
  * awaitback TIMEOUT_S        wait until every armed stream has dropped and come back
- * settle T                   wait up to T seconds for streams still opening
  * warm N                     open N streams 50 at a time, post 5 movies to them, close them (a warm-up)
  * closeall                   close every stream
  * quit                       close everything and exit
@@ -159,7 +158,6 @@ final class CapacityClient {
             case "posts" -> posts(Integer.parseInt(words.get(1)));
             case "arm" -> arm();
             case "awaitback" -> awaitBack(Long.parseLong(words.get(1)));
-            case "settle" -> settle(Long.parseLong(words.get(1)));
             case "warm" -> warm(Integer.parseInt(words.get(1)));
             case "closeall" -> FlatJson.of("closed", closeAll());
             default -> throw new IllegalArgumentException("unknown command " + words);
@@ -194,15 +192,6 @@ final class CapacityClient {
                 "allMs", millis.length == n ? ms(millis[n - 1]) : -1,
                 "medianMs", millis.length == 0 ? -1 : ms(millis[millis.length / 2]),
                 "reasons", String.valueOf(new TreeMap<>(failures)));
-    }
-
-    /** Waits until every stream opened so far has its headers or has failed, at most T seconds. */
-    private String settle(long timeoutSeconds) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(timeoutSeconds);
-        while (System.nanoTime() < deadline && conns.stream().anyMatch(c -> !c.settled())) {
-            sleepMillis(10);
-        }
-        return FlatJson.of("streams", readers().size(), "pending", conns.stream().filter(c -> !c.settled()).count());
     }
 
     /**
