@@ -357,11 +357,11 @@ final class StreamLoad {
         private volatile Flow.Subscription subscription;
         private volatile CompletableFuture<HttpResponse<Void>> response;
         private volatile boolean closing; // we are closing it: errors from now on are ours
-
-        // Where the event parser is, between buffers.
-        private boolean atLineStart = true;
-        private boolean blockHasField;   // the event block so far has a line that is not a ": comment"
-        private boolean afterCarriageReturn;
+        // Finds the events in the body, between buffers; comments (": keep-alive") are not events.
+        private final SseScanner scanner = new SseScanner((type, id) -> {
+            events++;
+            lastEventNanos = System.nanoTime();
+        });
 
         void open(HttpClient client, HttpRequest request) {
             try {
@@ -416,31 +416,8 @@ final class StreamLoad {
             for (ByteBuffer buffer : buffers) {
                 bytes += buffer.remaining();
                 while (buffer.hasRemaining()) {
-                    read(buffer.get());
+                    scanner.accept(buffer.get());
                 }
-            }
-        }
-
-        /**
-         * Counts events roughly as the SSE format defines them: a block of lines ended by an empty
-         * line. Blocks of only comments (": keep-alive") are not events. Lines may end in \n, \r\n or \r.
-         */
-        private void read(byte b) {
-            boolean lineFeedOfCrLf = afterCarriageReturn && b == '\n';
-            afterCarriageReturn = b == '\r';
-            if (lineFeedOfCrLf) {
-                return;
-            }
-            if (b == '\n' || b == '\r') {
-                if (atLineStart && blockHasField) { // an empty line ends an event
-                    events++;
-                    lastEventNanos = System.nanoTime();
-                    blockHasField = false;
-                }
-                atLineStart = true;
-            } else if (atLineStart) {
-                blockHasField |= b != ':';
-                atLineStart = false;
             }
         }
 

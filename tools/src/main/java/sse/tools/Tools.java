@@ -13,8 +13,8 @@ import java.util.List;
  * <pre>
  * ./mvnw -q -pl tools compile exec:java -Dexec.args="COMMAND ..."
  * </pre>
- * This class only reads the command and hands it to {@link Starters}, {@link DocsCheck} or
- * {@link StreamLoad}. Exit codes: 0 all good, 1 a problem was found (or an error happened),
+ * This class only reads the command and hands it to {@link Starters}, {@link DocsCheck},
+ * {@link StreamLoad} or {@link Capacity}. Exit codes: 0 all good, 1 a problem was found (or an error happened),
  * 2 the command was not understood or was refused.
  */
 public final class Tools {
@@ -45,6 +45,10 @@ public final class Tools {
             "  churn --url URL [--clients N] [--rounds R] [--stats URL] [--hold-ms MS] [--pause-ms MS]",
             "                     open N streams, drop them abruptly, print the server's stats; R rounds",
             "                     (defaults: N=100, R=10, stats = the URL's origin + /stats)",
+            "  capacity [--quick] [--streams N] [--held H] [--events E] [--readers R] [--posts P] [--only 04,08,threads] [--jdk DIR]",
+            "                     benchmark lesson 08's server against lesson 04's (and a thread per stream on virtual",
+            "                     threads, with a JDK 21+) in child processes; prints one table with the targets",
+            "                     (defaults: N=10000, H=19000, E=40, R=100, P=20000; --quick: a tenth)",
             "  --help             show this text",
             "",
             "Example: " + RUN + "\"load --url http://localhost:7070/events --clients 2000\"");
@@ -130,6 +134,9 @@ public final class Tools {
                 return summary.withHeaders() > 0 ? 0 : 1; // not one stream opened: say so to scripts too
             case "churn":
                 StreamChurn.run(StreamChurn.Options.parse(options), out);
+                return 0;
+            case "capacity":
+                Capacity.run(Capacity.Options.parse(options), out);
                 return 0;
             default:
                 return unknown("unknown command '" + command + "'", err);

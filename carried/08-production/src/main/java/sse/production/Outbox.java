@@ -67,6 +67,7 @@ public final class Outbox implements WriteListener, AsyncListener {
     private boolean unflushed; // guarded by this: frames written since the last flush
     private boolean finishing; // guarded by this: end the stream once the queue is written
     private End ended; // guarded by this: null while the stream is open
+    private long lastQueuedNanos = System.nanoTime(); // guarded by this: when a frame was last queued
 
     public Outbox(AsyncContext async, Executor writers, Limits limits, Set<Topic> topics, BiConsumer<Outbox, End> onEnd)
             throws IOException {
@@ -113,6 +114,7 @@ public final class Outbox implements WriteListener, AsyncListener {
             }
             queue.addLast(frame);
             queuedBytes += frame.length;
+            lastQueuedNanos = System.nanoTime();
             if (drainScheduled) {
                 return true; // the writer that will run takes this frame too
             }
@@ -168,6 +170,11 @@ public final class Outbox implements WriteListener, AsyncListener {
             abortConnection();
             onEnd.accept(this, end);
         }
+    }
+
+    /** Whether nothing has been queued for this client for at least {@code nanos}. */
+    public synchronized boolean quietFor(long nanos) {
+        return System.nanoTime() - lastQueuedNanos >= nanos;
     }
 
     /** How many bytes wait in the queue now. */

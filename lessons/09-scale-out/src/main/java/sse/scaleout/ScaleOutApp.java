@@ -40,6 +40,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
 
 /**
  * Lesson 09: one instance of a feed that runs on several.
@@ -219,7 +220,8 @@ public final class ScaleOutApp {
     private void startUp() {
         broker.subscribe(0, this::deliver);
         long beat = options.heartbeatEvery().toMillis();
-        timer.scheduleAtFixedRate(() -> everyone(Frames.PING, null), beat, beat, TimeUnit.MILLISECONDS);
+        long quiet = options.heartbeatEvery().toNanos() / 2; // lesson 08: only streams sent nothing for half a beat
+        timer.scheduleAtFixedRate(() -> everyone(Frames.PING, stream -> stream.quietFor(quiet)), beat, beat, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -425,11 +427,11 @@ public final class ScaleOutApp {
     // (end of lesson 08's code)
 
     // From lesson 08 (ProductionApp.java), unchanged:
-    /** Queues one frame for every stream (that asked for {@code topic}, unless it is null). */
-    private void everyone(byte[] frame, Topic topic) {
+    /** Queues one frame for every stream that {@code wanted} accepts. */
+    private void everyone(byte[] frame, Predicate<Outbox> wanted) {
         try {
             for (Outbox stream : streams) {
-                if (topic == null || stream.wants(topic)) {
+                if (wanted.test(stream)) {
                     stream.offer(frame);
                 }
             }
