@@ -5,15 +5,16 @@ import sse.tools.Tools.UsageException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.PrintStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Clients that come and go: each round opens N streams, lets them receive for a moment, drops
@@ -85,7 +86,7 @@ final class StreamChurn {
                 + "; after each round, " + options.stats() + " says:");
         List<String> seen = new ArrayList<>();
         for (int round = 1; round <= options.rounds(); round++) {
-            int opened = openHoldAndDrop(http, options);
+            int opened = openHoldAndDrop(options);
             pause(options.pause());
             String stats = stats(http, options.stats());
             seen.add(stats);
@@ -95,26 +96,63 @@ final class StreamChurn {
         return seen;
     }
 
-    /** Opens the streams, lets them read for the hold time, then closes them all without a word. */
-    private static int openHoldAndDrop(HttpClient http, Options options) {
-        HttpRequest request = HttpRequest.newBuilder(options.url())
-                .header("Accept", "text/event-stream").GET().build();
-        List<CompletableFuture<HttpResponse<InputStream>>> streams = new ArrayList<>();
-        for (int i = 0; i < options.clients(); i++) {
-            streams.add(http.sendAsync(request, HttpResponse.BodyHandlers.ofInputStream()));
-        }
-        pause(options.hold());
-        int opened = 0;
-        for (CompletableFuture<HttpResponse<InputStream>> stream : streams) {
-            try {
-                HttpResponse<InputStream> response = stream.get(5, TimeUnit.SECONDS);
-                opened += response.statusCode() == 200 ? 1 : 0;
-                response.body().close(); // closes the connection: the server finds out on its next write
-            } catch (Exception notOpened) {
-                stream.cancel(true);
+    /**
+     * Opens the streams, lets them run for the hold time, then closes them all without a word.
+     * Plain sockets, not the JDK's HttpClient: closing a body the HttpClient is not reading can leave
+     * its socket half-open for seconds, and the server would rightly go on writing to it.
+     */
+    private static int openHoldAndDrop(Options options) {
+        URI url = options.url();
+        int port = url.getPort() == -1 ? 80 : url.getPort();
+        String target = url.getRawPath() + (url.getRawQuery() == null ? "" : "?" + url.getRawQuery());
+        byte[] request = ("GET " + target + " HTTP/1.1\r\nHost: " + url.getHost() + ":" + port
+                + "\r\nAccept: text/event-stream\r\nCache-Control: no-cache\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
+        List<Socket> streams = new ArrayList<>();
+        try {
+            for (int i = 0; i < options.clients(); i++) {
+                Socket socket = new Socket();
+                streams.add(socket);
+                try {
+                    socket.connect(new InetSocketAddress(url.getHost(), port), 5_000);
+                    socket.getOutputStream().write(request);
+                } catch (IOException refused) {
+                    // not opened: counted below
+                }
+            }
+            pause(options.hold());
+            int opened = 0;
+            for (Socket socket : streams) {
+                opened += answeredWithAStream(socket) ? 1 : 0;
+            }
+            return opened;
+        } finally {
+            for (Socket socket : streams) {
+                try {
+                    socket.close(); // the server finds out on its next write
+                } catch (IOException ignored) {
+                    // closing anyway
+                }
             }
         }
-        return opened;
+    }
+
+    /** True when the server answered 200; what else it sent is read and dropped, as a tab's last bytes are. */
+    private static boolean answeredWithAStream(Socket socket) {
+        if (!socket.isConnected()) {
+            return false;
+        }
+        try {
+            socket.setSoTimeout(5_000);
+            InputStream in = socket.getInputStream();
+            StringBuilder statusLine = new StringBuilder();
+            for (int b; (b = in.read()) != -1 && b != '\n' && statusLine.length() < 200; ) {
+                statusLine.append((char) b);
+            }
+            in.skipNBytes(in.available());
+            return statusLine.toString().matches("HTTP/1\\.[01] 200( .*)?\r?");
+        } catch (IOException noAnswer) {
+            return false;
+        }
     }
 
     private static String stats(HttpClient http, URI stats) {

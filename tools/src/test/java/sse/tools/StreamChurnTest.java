@@ -38,6 +38,7 @@ class StreamChurnTest {
         server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 100);
         server.setExecutor(serverThreads);
         server.createContext("/events", this::stream);
+        server.createContext("/never-writes", this::neverWrites);
         server.createContext("/stats", exchange -> {
             byte[] body = ("{\"open\":" + open.get() + "}").getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(200, body.length);
@@ -65,6 +66,21 @@ class StreamChurnTest {
         }
     }
 
+    /** A leaky stream: it never writes after the headers, so it never finds out that the client left. */
+    private void neverWrites(HttpExchange exchange) throws IOException {
+        open.incrementAndGet();
+        exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+        exchange.sendResponseHeaders(200, 0);
+        exchange.getResponseBody().flush();
+        try {
+            Thread.sleep(10_000); // then it ends by itself, or the test's end interrupts it
+        } catch (InterruptedException stopped) {
+            Thread.currentThread().interrupt();
+        } finally {
+            exchange.close();
+        }
+    }
+
     @AfterEach
     void stopServer() throws InterruptedException {
         server.stop(0);
@@ -78,10 +94,19 @@ class StreamChurnTest {
         URI events = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/events");
         ByteArrayOutputStream printed = new ByteArrayOutputStream();
         List<String> stats = StreamChurn.run(new StreamChurn.Options(events, events.resolve("/stats"), 10, 2,
-                java.time.Duration.ofMillis(300), java.time.Duration.ofMillis(500)), new PrintStream(printed, true, StandardCharsets.UTF_8));
+                java.time.Duration.ofMillis(300), java.time.Duration.ofMillis(1000)), new PrintStream(printed, true, StandardCharsets.UTF_8));
         assertEquals(List.of("{\"open\":0}", "{\"open\":0}"), stats, "the server closed every dropped stream");
         String output = printed.toString(StandardCharsets.UTF_8);
         assertTrue(output.contains("round   2  clients so far     20  (10 opened this round)"), output);
+    }
+
+    @Test
+    @DisplayName("on a server that never notices, the numbers climb round after round")
+    void leaksShowAsClimbingNumbers() {
+        URI leaky = URI.create("http://127.0.0.1:" + server.getAddress().getPort() + "/never-writes");
+        List<String> stats = StreamChurn.run(new StreamChurn.Options(leaky, leaky.resolve("/stats"), 10, 2,
+                java.time.Duration.ofMillis(300), java.time.Duration.ofMillis(300)), new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8));
+        assertEquals(List.of("{\"open\":10}", "{\"open\":20}"), stats, "every dropped stream is still counted");
     }
 
     @Test
