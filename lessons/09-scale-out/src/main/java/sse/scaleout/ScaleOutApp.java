@@ -1,15 +1,9 @@
 package sse.scaleout;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import jakarta.servlet.http.HttpServletResponse;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sse.production.FeedHistory;
@@ -18,6 +12,7 @@ import sse.production.Movie;
 import sse.production.Outbox;
 import sse.production.Outbox.End;
 import sse.production.Outbox.Limits;
+import sse.production.StreamServer;
 import sse.production.Topic;
 import sse.registry.PostedMovie;
 import sse.support.Lesson;
@@ -38,9 +33,12 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
+
+import static sse.production.StreamServer.daemon;
+import static sse.production.StreamServer.idOf;
+import static sse.production.StreamServer.json;
 
 /**
  * Lesson 09: one instance of a feed that runs on several.
@@ -55,9 +53,6 @@ public final class ScaleOutApp {
 
     static final String LESSON = "09-scale-out";
     private static final Logger LOG = LoggerFactory.getLogger(ScaleOutApp.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    /** The longest id that can be read: {@code Long.MAX_VALUE} has 19 digits. */
-    static final int MAX_ID_DIGITS = 19;
 
     /**
      * The knobs, with production defaults.
@@ -181,7 +176,7 @@ public final class ScaleOutApp {
                     .header("Retry-After", "2").json(new Problem(down.getMessage())));
             config.routes.exception(Draining.class, (draining, ctx) -> ctx.status(HttpStatus.SERVICE_UNAVAILABLE)
                     .header("Retry-After", "2").json(new Problem(draining.getMessage())));
-            config.jetty.addConnector((server, http) -> plainConnector(server, http, config.jetty.host, config.jetty.port));
+            config.jetty.addConnector((server, http) -> StreamServer.connector(server, http, config.jetty.host, config.jetty.port));
             config.events.serverStarted(this::startUp);
             config.events.serverStopping(this::shutDown);
         });
@@ -396,23 +391,15 @@ public final class ScaleOutApp {
     }
     // (end of lesson 08's code)
 
-    /** Lesson 08's retry with jitter. */
+    // From lesson 08 (ProductionApp.java), unchanged:
+    /**
+     * The retry this stream is told, in ms: lesson 07's fixed value plus a random part, so that when a
+     * server goes away its browsers come back spread over the jitter instead of all at once.
+     */
     long retryFor() {
         return options.retry().toMillis() + ThreadLocalRandom.current().nextLong(options.retryJitter().toMillis() + 1);
     }
-
-    /** Lesson 07's reading of {@code Last-Event-ID}: only ASCII digits, at most 19, that fit a long; else -1. */
-    static long idOf(String header) {
-        if (header.isEmpty() || header.length() > MAX_ID_DIGITS
-                || !header.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(header);
-        } catch (NumberFormatException tooLarge) {
-            return -1;
-        }
-    }
+    // (end of lesson 08's code)
 
     // From lesson 08 (ProductionApp.java), unchanged:
     /** {@code POST /admin/drop}: ends every stream at once, as a crash would; the browsers come back with their last id. */
@@ -486,29 +473,4 @@ public final class ScaleOutApp {
         }
     }
     // (end of lesson 08's code)
-
-    private ServerConnector plainConnector(Server server, HttpConfiguration http, String host, int port) {
-        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
-        connector.setHost(host);
-        connector.setPort(port);
-        connector.setAcceptQueueSize(4096); // lesson 08: room for a reconnection storm
-        return connector;
-    }
-
-    private static String json(Object value) {
-        try {
-            return JSON.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write " + value + " as JSON", e);
-        }
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        AtomicInteger count = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
-    }
 }

@@ -1,15 +1,10 @@
 package sse.capstone;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
 import jakarta.servlet.http.HttpServletResponse;
-import org.eclipse.jetty.server.HttpConfiguration;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.Server;
-import org.eclipse.jetty.server.ServerConnector;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import sse.capstone.People.Delivery;
@@ -20,6 +15,7 @@ import sse.production.Frames;
 import sse.production.Outbox;
 import sse.production.Outbox.End;
 import sse.production.Outbox.Limits;
+import sse.production.StreamServer;
 import sse.scaleout.Broker;
 import sse.scaleout.InMemoryBroker;
 import sse.scaleout.RedisBroker;
@@ -44,8 +40,11 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+
+import static sse.production.StreamServer.daemon;
+import static sse.production.StreamServer.idOf;
+import static sse.production.StreamServer.json;
 
 /**
  * Lesson 10: a live delivery tracker, built from the lessons before it.
@@ -61,9 +60,7 @@ public final class TrackerApp {
 
     static final String LESSON = "10-capstone";
     private static final Logger LOG = LoggerFactory.getLogger(TrackerApp.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
-    /** The longest id that can be read: {@code Long.MAX_VALUE} has 19 digits. */
-    static final int MAX_ID_DIGITS = 19;
+    private static final ObjectMapper JSON = new ObjectMapper(); // reads what the broker hands back
     /** How close to the door counts as there. */
     static final double ARRIVED_WITHIN = 5;
 
@@ -223,7 +220,7 @@ public final class TrackerApp {
             });
             config.routes.exception(Broker.Unavailable.class, (down, ctx) -> ctx.status(HttpStatus.SERVICE_UNAVAILABLE)
                     .header("Retry-After", "2").json(new Problem(down.getMessage())));
-            config.jetty.addConnector((server, http) -> plainConnector(server, http, config.jetty.host, config.jetty.port));
+            config.jetty.addConnector((server, http) -> StreamServer.connector(server, http, config.jetty.host, config.jetty.port));
             config.events.serverStarted(this::startUp);
             config.events.serverStopping(this::shutDown);
         });
@@ -536,23 +533,15 @@ public final class TrackerApp {
     }
     // (end of lesson 08's code)
 
-    /** Lesson 08's retry with jitter. */
+    // From lesson 08 (ProductionApp.java), unchanged:
+    /**
+     * The retry this stream is told, in ms: lesson 07's fixed value plus a random part, so that when a
+     * server goes away its browsers come back spread over the jitter instead of all at once.
+     */
     long retryFor() {
         return options.retry().toMillis() + ThreadLocalRandom.current().nextLong(options.retryJitter().toMillis() + 1);
     }
-
-    /** Lesson 07's reading of {@code Last-Event-ID}: only ASCII digits, at most 19, that fit a long; else -1. */
-    static long idOf(String header) {
-        if (header.isEmpty() || header.length() > MAX_ID_DIGITS
-                || !header.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(header);
-        } catch (NumberFormatException tooLarge) {
-            return -1;
-        }
-    }
+    // (end of lesson 08's code)
 
     /** Closes every stream at once, as a crash would (the tests' dropped connection). */
     int dropAll() {
@@ -612,30 +601,5 @@ public final class TrackerApp {
 
     private static String pageOf(User user) {
         return "/" + roleName(user) + ".html";
-    }
-
-    private ServerConnector plainConnector(Server server, HttpConfiguration http, String host, int port) {
-        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
-        connector.setHost(host);
-        connector.setPort(port);
-        connector.setAcceptQueueSize(4096); // lesson 08: room for a reconnection storm
-        return connector;
-    }
-
-    private static String json(Object value) {
-        try {
-            return JSON.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write " + value + " as JSON", e);
-        }
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        AtomicInteger count = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }

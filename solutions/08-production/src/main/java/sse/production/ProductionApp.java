@@ -1,7 +1,5 @@
 package sse.production;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
@@ -43,6 +41,10 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
+import static sse.production.StreamServer.daemon;
+import static sse.production.StreamServer.idOf;
+import static sse.production.StreamServer.json;
+
 /**
  * Lesson 08: lesson 07's feed, made ready for production.
  *
@@ -59,7 +61,6 @@ public final class ProductionApp {
 
     static final String LESSON = "08-production";
     private static final Logger LOG = LoggerFactory.getLogger(ProductionApp.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /**
      * The knobs, with production defaults.
@@ -85,7 +86,7 @@ public final class ProductionApp {
 
         public static Options defaults() {
             return new Options(Duration.ofSeconds(15), 4096, 1000, Duration.ofSeconds(2), Duration.ofSeconds(3),
-                    new Limits(1000, 256 * 1024), 4096, Duration.ofSeconds(5), Duration.ofSeconds(5), -1, null, 0);
+                    new Limits(1000, 256 * 1024), StreamServer.ACCEPT_QUEUE, Duration.ofSeconds(5), Duration.ofSeconds(5), -1, null, 0);
         }
 
         public Options withHeartbeatEvery(Duration value) {
@@ -227,7 +228,8 @@ public final class ProductionApp {
             // Jetty keeps an output buffer for each response until it ends: 32 KB by default, outside the
             // heap, so 600 MB for 19,000 idle streams. A frame is a few hundred bytes: 2 KB is plenty.
             config.jetty.modifyHttpConfiguration(http -> http.setOutputBufferSize(OUTPUT_BUFFER_BYTES));
-            config.jetty.addConnector((server, http) -> plainConnector(server, http, config.jetty.host, config.jetty.port));
+            config.jetty.addConnector((server, http) -> StreamServer.connector(server, http, config.jetty.host, config.jetty.port,
+                    options.acceptQueue(), options.sendBuffer()));
             if (options.tlsPort() >= 0) {
                 config.jetty.addConnector((server, http) -> tlsConnector(server, http, config.jetty.host));
             }
@@ -383,29 +385,8 @@ public final class ProductionApp {
         // solution:end
     }
 
-    // From lesson 07 (ReconnectionApp.java), unchanged:
-    /**
-     * A {@code Last-Event-ID} as an id, or -1 if it is not one: only ASCII digits, at most 19 of them,
-     * and a value that fits a {@code long}. A stranger's header never gets further than this.
-     */
-    static long idOf(String header) {
-        if (header.isEmpty() || header.length() > MAX_ID_DIGITS
-                || !header.chars().allMatch(c -> c >= '0' && c <= '9')) {
-            return -1;
-        }
-        try {
-            return Long.parseLong(header);
-        } catch (NumberFormatException tooLarge) {
-            return -1;
-        }
-    }
-    // (end of lesson 07's code)
-
     /** Jetty's output buffer for each response (see create()). */
     static final int OUTPUT_BUFFER_BYTES = 2048;
-
-    /** The longest id that can be read: {@code Long.MAX_VALUE} has 19 digits. */
-    static final int MAX_ID_DIGITS = 19;
 
     // From lesson 04 (RegistryApp.java), unchanged:
     private void postMovie(Context ctx) {
@@ -543,20 +524,6 @@ public final class ProductionApp {
         lastId = history.newestId();
     }
 
-    private ServerConnector plainConnector(Server server, HttpConfiguration http, String host, int port) {
-        ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
-        connector.setHost(host);
-        connector.setPort(port);
-        // The kernel holds this many connections until Jetty accepts them (Jetty's default is 50). The
-        // rest of a storm are dropped and retried by the client's TCP after 1 s, then 3 s, ... (the
-        // kernel caps it too: net.core.somaxconn, 4096 on current Linux).
-        connector.setAcceptQueueSize(options.acceptQueue());
-        if (options.sendBuffer() > 0) {
-            connector.setAcceptedSendBufferSize(options.sendBuffer());
-        }
-        return connector;
-    }
-
     private ServerConnector tlsConnector(Server server, HttpConfiguration http, String host) {
         HttpConfiguration https = new HttpConfiguration(http);
         SecureRequestCustomizer secure = new SecureRequestCustomizer();
@@ -587,22 +554,5 @@ public final class ProductionApp {
             }
         });
         return connector;
-    }
-
-    private static String json(Object value) {
-        try {
-            return JSON.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write " + value + " as JSON", e);
-        }
-    }
-
-    private static java.util.concurrent.ThreadFactory daemon(String name) {
-        AtomicInteger count = new AtomicInteger();
-        return runnable -> {
-            Thread thread = new Thread(runnable, name + "-" + count.incrementAndGet());
-            thread.setDaemon(true);
-            return thread;
-        };
     }
 }

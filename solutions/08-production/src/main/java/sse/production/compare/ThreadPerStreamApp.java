@@ -1,12 +1,9 @@
 package sse.production.compare;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
-import org.eclipse.jetty.server.HttpConnectionFactory;
-import org.eclipse.jetty.server.ServerConnector;
+import sse.production.StreamServer;
 import sse.registry.PostedMovie;
 import sse.support.Lesson;
 import sse.support.SameOrigin;
@@ -19,6 +16,8 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+
+import static sse.production.StreamServer.json;
 
 /**
  * Not an exercise: the design lesson 08 is measured against (see the {@code capacity} benchmark in
@@ -39,7 +38,6 @@ import java.util.concurrent.TimeUnit;
 public final class ThreadPerStreamApp {
 
     static final String LESSON = "08-production";
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final byte[] PING = ": ping\n\n".getBytes(StandardCharsets.UTF_8);
 
     /** What every client receives, as in lesson 04. */
@@ -73,13 +71,7 @@ public final class ThreadPerStreamApp {
             Lesson.configure(config, LESSON);
             config.concurrency.useVirtualThreads = virtualThreads;
             // Lesson 08's accept queue, so that what the benchmark compares is the thread per stream.
-            config.jetty.addConnector((server, http) -> {
-                ServerConnector connector = new ServerConnector(server, new HttpConnectionFactory(http));
-                connector.setHost(config.jetty.host);
-                connector.setPort(config.jetty.port);
-                connector.setAcceptQueueSize(4096);
-                return connector;
-            });
+            config.jetty.addConnector((server, http) -> StreamServer.connector(server, http, config.jetty.host, config.jetty.port));
             config.routes.before(SameOrigin::require);
             config.routes.get("/events", this::stream);
             config.routes.post("/movies", this::postMovie);
@@ -132,14 +124,6 @@ public final class ThreadPerStreamApp {
                 queued++;
             }
             ctx.status(HttpStatus.CREATED).json(new Published(id, queued));
-        }
-    }
-
-    private static String json(Object value) {
-        try {
-            return JSON.writeValueAsString(value);
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException("cannot write " + value + " as JSON", e);
         }
     }
 }
