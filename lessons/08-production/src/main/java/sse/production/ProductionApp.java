@@ -228,6 +228,7 @@ public final class ProductionApp {
             // Jetty keeps an output buffer for each response until it ends: 32 KB by default, outside the
             // heap, so 600 MB for 19,000 idle streams. A frame is a few hundred bytes: 2 KB is plenty.
             config.jetty.modifyHttpConfiguration(http -> http.setOutputBufferSize(OUTPUT_BUFFER_BYTES));
+            config.jetty.modifyServer(StreamServer::stopGracefully); // answer a post in progress, then close
             config.jetty.addConnector((server, http) -> StreamServer.connector(server, http, config.jetty.host, config.jetty.port,
                     options.acceptQueue(), options.sendBuffer()));
             if (options.tlsPort() >= 0) {
@@ -544,6 +545,7 @@ public final class ProductionApp {
                 new SslConnectionFactory(ssl, alpn.getProtocol()), alpn, http2, http11);
         connector.setHost(host);
         connector.setPort(options.tlsPort());
+        connector.setShutdownIdleTimeout(StreamServer.SHUTDOWN_IDLE.toMillis()); // see StreamServer.stopGracefully
         connector.setAcceptQueueSize(options.acceptQueue());
         connector.addEventListener(new org.eclipse.jetty.util.component.LifeCycle.Listener() {
             @Override

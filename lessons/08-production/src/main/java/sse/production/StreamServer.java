@@ -7,6 +7,7 @@ import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
+import java.time.Duration;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -22,6 +23,15 @@ public final class StreamServer {
 
     /** Lesson 08's accept queue: room for a reconnection storm (Jetty's default is 50). */
     public static final int ACCEPT_QUEUE = 4096;
+
+    /** How long Jetty's stop waits for requests in progress, once the streams have ended: see {@link #stopGracefully}. */
+    public static final Duration STOP_TIMEOUT = Duration.ofSeconds(2);
+
+    /**
+     * During the stop, how long a connection may sit silent before Jetty closes it: a browser's idle
+     * keep-alive connection goes at once, and so does a request in progress that stalls this long.
+     */
+    public static final Duration SHUTDOWN_IDLE = Duration.ofMillis(250);
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -80,10 +90,25 @@ public final class StreamServer {
         // rest of a storm are dropped and retried by the client's TCP after 1 s, then 3 s, ... (the
         // kernel caps it too: net.core.somaxconn, 4096 on current Linux).
         connector.setAcceptQueueSize(acceptQueue);
+        connector.setShutdownIdleTimeout(SHUTDOWN_IDLE.toMillis()); // see stopGracefully
         if (sendBuffer > 0) {
             connector.setAcceptedSendBufferSize(sendBuffer);
         }
         return connector;
+    }
+
+    /**
+     * Jetty's own graceful stop, the step after the lesson's drain: Jetty stops accepting, lets the
+     * requests it is in the middle of finish (a post whose body is still arriving, say: it is answered,
+     * then its connection closes), closes idle connections after {@link #SHUTDOWN_IDLE} and the rest after
+     * {@link #STOP_TIMEOUT}. Jetty's default stop timeout is 0: such a post is cut off unanswered, a proxy
+     * in front turns that into a 502 that it will not resend, and the poster cannot tell whether it was
+     * stored. Not Jetty's {@code GracefulHandler}: it answers every request that arrives during the stop
+     * with a 503, and to an {@code EventSource} a 503 means "stop for good". For
+     * {@code config.jetty.modifyServer(StreamServer::stopGracefully)}, with the connectors below.
+     */
+    public static void stopGracefully(Server server) {
+        server.setStopTimeout(STOP_TIMEOUT.toMillis());
     }
 
     /** The same with lesson 08's accept queue ({@link #ACCEPT_QUEUE}) and the system's send buffer. */

@@ -12,7 +12,12 @@ import sse.check.PostFuzz;
 import sse.check.RawHttp;
 import sse.check.TestServer;
 
+import io.javalin.Javalin;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.handler.StatisticsHandler;
+
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
@@ -20,6 +25,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -33,17 +40,58 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class RequestRobustnessTest {
 
     private ProductionApp lesson;
+    private Javalin app;
     private TestServer server;
 
     @BeforeEach
     void start() {
         lesson = new ProductionApp(ProductionTest.options().withHeartbeatEvery(Duration.ofMillis(100)));
-        server = TestServer.start(lesson.create());
+        app = lesson.create();
+        server = TestServer.start(app);
     }
 
     @AfterEach
     void stop() {
-        server.close();
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    @Test
+    @DisplayName("a post still arriving when the server stops is answered (503, nothing stored), not cut off unanswered")
+    void postInFlightAtStopIsAnswered() throws Exception {
+        // A slow upload: JSON may carry any amount of white space, sent here a byte every 10 ms.
+        byte[] body = (" ".repeat(3000) + "{\"title\": \"Late\", \"year\": 2001}").getBytes(StandardCharsets.UTF_8);
+        Server jetty = app.jettyServer().server();
+        StatisticsHandler requests = jetty.getDescendant(StatisticsHandler.class);
+        int port = server.uri("/").getPort();
+        try (Socket socket = new Socket()) {
+            socket.connect(new InetSocketAddress("127.0.0.1", port), 5000);
+            socket.setSoTimeout(10_000);
+            OutputStream out = socket.getOutputStream();
+            out.write(("POST /movies HTTP/1.1\r\nHost: 127.0.0.1:" + port + "\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+            out.flush();
+            Await.until(() -> requests.getRequestsActive() == 1, Duration.ofSeconds(3), () -> "the post should be in the server's hands");
+            CompletableFuture<Void> stopping = CompletableFuture.runAsync(server::close);
+            int sent = 0;
+            while (!jetty.isStopping() && sent < 3000) { // the upload goes on until Jetty itself is stopping
+                out.write(body[sent++]);
+                out.flush();
+                Thread.sleep(10); // the pace of the upload, not a wait for something
+
+            }
+            assertTrue(jetty.isStopping(), "the server should be stopping by now");
+            out.write(body, sent, body.length - sent);
+            out.flush();
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertTrue(answer.startsWith("HTTP/1.1 503 "), "a post the server had begun to read is answered before the "
+                    + "connection closes (a proxy turns a connection closed unanswered into a 502, and cannot resend a post): "
+                    + (answer.isEmpty() ? "the connection was closed without a word" : answer));
+            assertTrue(answer.contains("shutting down"), "the 503 says why: " + answer);
+            stopping.get(10, TimeUnit.SECONDS);
+            server = null;
+        }
     }
 
     @ParameterizedTest(name = "{0}")

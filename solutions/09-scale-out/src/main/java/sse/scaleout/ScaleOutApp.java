@@ -176,6 +176,7 @@ public final class ScaleOutApp {
                     .header("Retry-After", "2").json(new Problem(down.getMessage())));
             config.routes.exception(Draining.class, (draining, ctx) -> ctx.status(HttpStatus.SERVICE_UNAVAILABLE)
                     .header("Retry-After", "2").json(new Problem(draining.getMessage())));
+            config.jetty.modifyServer(StreamServer::stopGracefully); // answer a post in progress, then close
             config.jetty.addConnector((server, http) -> StreamServer.connector(server, http, config.jetty.host, config.jetty.port));
             config.events.serverStarted(this::startUp);
             config.events.serverStopping(this::shutDown);
