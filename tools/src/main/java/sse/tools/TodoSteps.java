@@ -11,6 +11,9 @@ import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
+import java.util.function.IntPredicate;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
@@ -18,7 +21,13 @@ import java.util.stream.Stream;
  * lesson's starter gets its solution's regions one TODO at a time (TODO 1, then 1 and 2, ...),
  * and after each step the real check command runs. After k steps of N it must end with
  * {@code k of N TODOs done; next: TODO k+1} and fail; after N, pass. Every output must fit on a
- * screen. Maintainers run it (CI does): {@code steps --check [NN ...]}.
+ * screen.
+ *
+ * <p>Then each TODO n from 2 on is done alone, with every earlier one still open, and
+ * {@code -Dtodo=n} must either pass or say {@code TODO n cannot be judged yet: it needs TODO m}
+ * for an earlier m; then m is done too, and so on until it passes. So a test of TODO n can fail
+ * only because of TODO n, or because of an earlier TODO its check names ({@code @ChecksTodo}'s
+ * {@code needs}). Maintainers run it (CI does): {@code steps --check [NN ...]}.
  */
 final class TodoSteps {
 
@@ -102,7 +111,75 @@ final class TodoSteps {
                 run.output.lines().forEach(line -> out.println("     | " + line));
             }
         }
+        for (int todo = 2; todo <= total; todo++) {
+            failures += checkAlone(root, copy, lesson, todo, show, out);
+        }
         return failures;
+    }
+
+    /**
+     * TODO {@code todo} done with every earlier TODO open: {@code -Dtodo=todo} passes, or names an
+     * earlier TODO it needs, which is then done too, until it passes. Returns 0, or 1 if it went wrong.
+     */
+    private static int checkAlone(Path root, Path copy, String lesson, int todo, boolean show, PrintStream out)
+            throws IOException, InterruptedException {
+        TreeSet<Integer> applied = new TreeSet<>(Set.of(todo));
+        Pattern needs = Pattern.compile(Pattern.quote("lesson " + lesson + ": TODO " + todo
+                + " cannot be judged yet: it needs TODO ") + "(\\d+), which is not done");
+        String passes = "lesson " + lesson + ": TODO " + todo + " passes its ";
+        while (true) {
+            if (applied.size() == todo) {
+                // TODOs 1 to n: the step-by-step run above has shown that TODO n's tests pass so.
+                out.println("ok   " + lesson + " with TODOs 1-" + todo + " done, -Dtodo=" + todo + ": passes, as in the step above");
+                return 0;
+            }
+            try {
+                applyTodos(root, copy, lesson, applied::contains);
+            } catch (IOException e) {
+                out.println("FAIL " + lesson + ": " + e.getMessage());
+                return 1;
+            }
+            long started = System.nanoTime();
+            Run run = maven(copy, List.of("-q", "-pl", "lessons/" + lesson, "-am", "test", "-Pcheck", "-Dtodo=" + todo));
+            long millis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - started);
+            List<String> lines = run.output.lines().filter(line -> !line.isBlank()).toList();
+            String last = lines.isEmpty() ? "(nothing)" : lines.get(lines.size() - 1);
+            String step = lesson + " with " + (applied.size() == 1 ? "TODO " + todo + " alone"
+                    : "TODOs " + applied.toString().replaceAll("[\\[\\]]", "") + " done") + ", -Dtodo=" + todo;
+            Matcher needed = needs.matcher(last);
+            int need = needed.find() ? Integer.parseInt(needed.group(1)) : 0;
+            List<String> wrong = new ArrayList<>();
+            if (last.startsWith(passes)) {
+                if (run.exitCode != 0) {
+                    wrong.add("it exited with " + run.exitCode + " (should pass)");
+                }
+            } else if (need == 0) {
+                wrong.add("it should pass, or name an earlier TODO that TODO " + todo + "'s tests need (@ChecksTodo(value = "
+                        + todo + ", needs = ...) on the test that fails), but its last line is '" + last + "'");
+            } else if (need >= todo || applied.contains(need)) {
+                wrong.add("it names TODO " + need + ", which is not an earlier TODO still open");
+            } else if (run.exitCode == 0) {
+                wrong.add("it exited with 0 (should fail)");
+            }
+            if (lines.size() > SCREEN) {
+                wrong.add("it printed " + lines.size() + " lines, more than a screen (" + SCREEN + ")");
+            }
+            if (wrong.isEmpty()) {
+                out.println("ok   " + step + ": " + last + "  [" + lines.size() + " lines, " + millis + " ms]");
+            } else {
+                out.println("FAIL " + step + ": " + String.join("; ", wrong));
+            }
+            if (show || !wrong.isEmpty()) {
+                run.output.lines().forEach(line -> out.println("     | " + line));
+            }
+            if (!wrong.isEmpty()) {
+                return 1;
+            }
+            if (need == 0) {
+                return 0;
+            }
+            applied.add(need);
+        }
     }
 
     /**
@@ -110,6 +187,11 @@ final class TodoSteps {
      * regions of TODOs 1 to {@code done} filled in. Returns the files written and their bytes.
      */
     static java.util.Map<Path, byte[]> applyTodos(Path root, Path copy, String lesson, int done) throws IOException {
+        return applyTodos(root, copy, lesson, todo -> todo <= done);
+    }
+
+    /** The same, with the regions of the TODOs that {@code done} accepts filled in. */
+    static java.util.Map<Path, byte[]> applyTodos(Path root, Path copy, String lesson, IntPredicate done) throws IOException {
         Path solution = root.resolve("solutions").resolve(lesson).resolve("src").resolve("main");
         Path target = copy.resolve("lessons").resolve(lesson).resolve("src").resolve("main");
         deleteTree(target);
@@ -120,7 +202,7 @@ final class TodoSteps {
                 Path relative = solution.relativize(file);
                 String path = relative.toString().replace('\\', '/');
                 String text = Starters.derive(Files.readString(file), path.startsWith("java/") ? path.substring(5) : path,
-                        stubs, todo -> todo <= done);
+                        stubs, done);
                 Path to = target.resolve(relative);
                 Files.createDirectories(to.getParent());
                 byte[] bytes = text.getBytes(StandardCharsets.UTF_8);

@@ -141,7 +141,7 @@ class ScaleOutTest {
     }
 
     @Test
-    @ChecksTodo(3)
+    @ChecksTodo(value = 3, needs = {1, 2})
     @DisplayName("a client from an instance that is ahead waits for this one to catch up: no reset, no gap")
     void clientFromAheadWaitsForCatchUp() {
         URI database = freshDatabase();
@@ -168,7 +168,7 @@ class ScaleOutTest {
     }
 
     @Test
-    @ChecksTodo(3)
+    @ChecksTodo(value = 3, needs = 1)
     @DisplayName("an id the cluster never gave out gets a reset at once, without waiting")
     void unknownIdGetsResetAtOnce() {
         startInstances(freshDatabase(), "a");

@@ -119,7 +119,7 @@ class TrackerTest {
     }
 
     @Test
-    @ChecksTodo(2)
+    @ChecksTodo(value = 2, needs = 1)
     @DisplayName("a customer who comes back with Last-Event-ID is replayed exactly the positions they missed, theirs only")
     void replayAfterDrop() {
         Tracker t = start(Tracker.options());
@@ -152,7 +152,7 @@ class TrackerTest {
     }
 
     @Test
-    @ChecksTodo(2)
+    @ChecksTodo(value = 2, needs = 1)
     @DisplayName("a forged Last-Event-ID (0, another's id, one never given out, not a number) never replays another's events")
     void forgedLastEventId() {
         Tracker t = start(Tracker.options());

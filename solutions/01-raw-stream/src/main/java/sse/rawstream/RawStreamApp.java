@@ -65,6 +65,8 @@ public final class RawStreamApp {
     private void stream(Context ctx) throws IOException, InterruptedException {
         startEventStream(ctx);
         allowCrossOrigin(ctx);
+        // The headers leave now, not with the first event: the browser's EventSource opens at once.
+        ctx.res().flushBuffer();
         openStreams.incrementAndGet();
         try {
             // The servlet's own stream: ctx.outputStream() may compress, which would hold events back.

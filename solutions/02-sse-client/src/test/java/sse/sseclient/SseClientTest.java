@@ -96,7 +96,7 @@ class SseClientTest {
     }
 
     @Test
-    @ChecksTodo(4)
+    @ChecksTodo(value = 4, needs = {1, 3})
     @DisplayName("ticks are named events with JSON data and increasing ids, and every third an unnamed event follows")
     void ticksAndMessages() throws Exception {
         try (EventStream stream = EventStream.open(start().uri("/events"))) {
@@ -119,14 +119,14 @@ class SseClientTest {
     }
 
     @Test
-    @ChecksTodo(2)
+    @ChecksTodo(value = 2, needs = 1)
     @DisplayName("when a client leaves its ticks stop, and the others' go on")
     void ticksStopWhenClientLeaves() {
         URI events = start().uri("/events");
         try (EventStream stays = EventStream.open(events)) {
             EventStream leaves = EventStream.open(events);
             Await.until(() -> lesson.tickingClients() == 2, WITHIN, () -> "two clients connected, so two should be "
-                    + "ticking, but " + lesson.tickingClients() + " are");
+                    + "ticking, but " + lesson.tickingClients() + " are. " + TODO_1 + " " + TODO_2);
             leaves.close();
             Await.until(() -> lesson.tickingClients() == 1, WITHIN, () -> "The client left but its ticks are still "
                     + "scheduled (" + lesson.tickingClients() + " clients ticking). " + TODO_2);

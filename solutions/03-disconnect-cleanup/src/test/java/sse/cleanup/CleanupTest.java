@@ -148,7 +148,7 @@ class CleanupTest {
     }
 
     @Test
-    @ChecksTodo(2)
+    @ChecksTodo(value = 2, needs = 1)
     @DisplayName("on a quiet stream, the heartbeat is what finds the 20 clients that left")
     void heartbeatFindsDeadClients() {
         start(NEVER, FAST);

@@ -373,7 +373,7 @@ class PollingTest {
     // ---------------------------------------------------------------------------------------
 
     @Test
-    @ChecksTodo(3)
+    @ChecksTodo(value = 3, needs = 2)
     @DisplayName("a waiting long poll answers within 2 s of a post, with that movie, though its timeout is 30 s")
     void waitingLongPollAnswersOnPost() {
         start(1000, LONG_TIMEOUT);
@@ -398,7 +398,7 @@ class PollingTest {
     }
 
     @Test
-    @ChecksTodo(3)
+    @ChecksTodo(value = 3, needs = 2)
     @DisplayName("one post answers all 50 waiting long polls, each with that movie")
     void onePostAnswersEveryWaitingPoll() {
         start(1000, LONG_TIMEOUT);

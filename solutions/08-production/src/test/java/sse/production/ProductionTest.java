@@ -198,7 +198,7 @@ class ProductionTest {
     // ---------------------------------------------------------------------------------------
 
     @Test
-    @ChecksTodo(3)
+    @ChecksTodo(value = 3, needs = 1)
     @DisplayName("each stream's retry: lies between retry and retry + jitter, and they differ")
     void retriesAreJittered() {
         start(options());
@@ -226,7 +226,7 @@ class ProductionTest {
     // ---------------------------------------------------------------------------------------
 
     @Test
-    @ChecksTodo(4)
+    @ChecksTodo(value = 4, needs = 1)
     @DisplayName("on stop, every stream is told a retry and ends cleanly, before the server goes")
     void stopEndsStreamsCleanly() {
         start(options().withDrainFor(Duration.ofSeconds(5)));

@@ -4,6 +4,7 @@ import org.junit.platform.engine.TestExecutionResult;
 import org.junit.platform.engine.discovery.ClassNameFilter;
 import org.junit.platform.engine.discovery.DiscoverySelectors;
 import org.junit.platform.engine.discovery.PackageNameFilter;
+import org.junit.platform.engine.support.descriptor.ClassSource;
 import org.junit.platform.engine.support.descriptor.MethodSource;
 import org.junit.platform.launcher.Launcher;
 import org.junit.platform.launcher.LauncherDiscoveryRequest;
@@ -15,7 +16,6 @@ import org.junit.platform.launcher.core.LauncherFactory;
 
 import java.io.IOException;
 import java.io.PrintStream;
-import java.lang.reflect.Method;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -38,6 +39,11 @@ import java.util.stream.Stream;
  * Run by Maven in a lesson's {@code test} phase under {@code -Pcheck} (see the root pom), with
  * the lesson's folder and its compiled tests as arguments, and these system properties, optionally {@code todo} (check only that TODO) and {@code progress} (one line, no failures,
  * stress tests left out, never a failing exit code: for a table of every lesson).
+ * With {@code todo}, a failing test that {@linkplain ChecksTodo#needs needs} an earlier TODO makes
+ * the check run that TODO's tests too, and name it when they fail:
+ * <pre>
+ * lesson 08-production: TODO 3 cannot be judged yet: it needs TODO 1, which is not done (3 of 3 check(s) fail); read ...
+ * </pre>
  */
 public final class Check {
 
@@ -140,8 +146,8 @@ public final class Check {
     record Outcome(int done, int total, boolean passed) {
     }
 
-    /** One failed test: its name and the first lines of what it said. */
-    record Failure(String name, String message) {
+    /** One failed test: its name, the first lines of what it said, and the earlier TODOs it needs. */
+    record Failure(String name, String message, Set<Integer> needs) {
     }
 
     static final class Runner {
@@ -152,6 +158,8 @@ public final class Check {
         private final Launcher launcher = LauncherFactory.create();
 
         private final String packageName;
+        /** TODO -> the earlier TODOs its tests need (@ChecksTodo's needs), filled by discover(). */
+        private final Map<Integer, Set<Integer>> needsByTodo = new TreeMap<>();
 
         Runner(String lesson, Path classes, Path sources, PrintStream out) {
             this(lesson, classes, sources, out, null);
@@ -175,6 +183,17 @@ public final class Check {
                 out.println("lesson " + lesson + ": no test names a TODO (@ChecksTodo); nothing to check.");
                 return new Outcome(0, 0, false);
             }
+            for (Map.Entry<Integer, Set<Integer>> entry : needsByTodo.entrySet()) {
+                for (int need : entry.getValue()) {
+                    if (need >= entry.getKey() || !byTodo.containsKey(need)) {
+                        // A maintainer's mistake: say it plainly rather than judge with a wrong order.
+                        out.println("lesson " + lesson + ": a test of TODO " + entry.getKey() + " needs TODO " + need
+                                + " (@ChecksTodo needs), but a test can need only an earlier TODO of its lesson "
+                                + byTodo.keySet() + ".");
+                        return new Outcome(0, total, false);
+                    }
+                }
+            }
             if (only.isPresent()) {
                 int todo = only.get();
                 List<String> ids = byTodo.get(todo);
@@ -186,6 +205,19 @@ public final class Check {
                 if (failures.isEmpty()) {
                     out.println("lesson " + lesson + ": TODO " + todo + " passes its " + ids.size() + " check(s).");
                     return new Outcome(1, total, true);
+                }
+                // Failures of a test that needs an earlier TODO may be that TODO's: check it first.
+                TreeSet<Integer> needed = new TreeSet<>();
+                failures.forEach(failure -> needed.addAll(failure.needs()));
+                for (int need : withTheirNeeds(needed)) {
+                    List<Failure> ofNeed = execute(byTodo.get(need));
+                    if (!ofNeed.isEmpty()) {
+                        printFailures(need, ofNeed);
+                        out.println("lesson " + lesson + ": TODO " + todo + " cannot be judged yet: it needs TODO " + need
+                                + ", which is not done (" + ofNeed.size() + " of " + byTodo.get(need).size()
+                                + " check(s) fail); read " + docOf(need));
+                        return new Outcome(0, total, false);
+                    }
                 }
                 printFailures(todo, failures);
                 out.println("lesson " + lesson + ": TODO " + todo + " is not done yet (" + failures.size() + " of "
@@ -224,6 +256,19 @@ public final class Check {
             return new Outcome(done, total, true);
         }
 
+        /** These TODOs, the TODOs they need, and theirs, in order: each comes after what it needs. */
+        private TreeSet<Integer> withTheirNeeds(Set<Integer> todos) {
+            TreeSet<Integer> all = new TreeSet<>();
+            List<Integer> toVisit = new ArrayList<>(todos);
+            while (!toVisit.isEmpty()) {
+                int todo = toVisit.remove(toVisit.size() - 1);
+                if (all.add(todo)) {
+                    toVisit.addAll(needsByTodo.getOrDefault(todo, Set.of()));
+                }
+            }
+            return all;
+        }
+
         /** Every test in the lesson's compiled tests, sorted by the TODO it checks. */
         private void discover(Map<Integer, List<String>> byTodo, List<String> others) {
             LauncherDiscoveryRequestBuilder builder = LauncherDiscoveryRequestBuilder.request()
@@ -243,9 +288,14 @@ public final class Check {
                     if (!id.isTest() && !template) {
                         continue;
                     }
-                    Optional<Integer> todo = todoOf(id);
-                    if (todo.isPresent()) {
-                        byTodo.computeIfAbsent(todo.get(), k -> new ArrayList<>()).add(id.getUniqueId());
+                    Optional<ChecksTodo> tag = tagOf(id);
+                    if (tag.isPresent()) {
+                        int todo = tag.get().value();
+                        byTodo.computeIfAbsent(todo, k -> new ArrayList<>()).add(id.getUniqueId());
+                        Set<Integer> needs = needsByTodo.computeIfAbsent(todo, k -> new TreeSet<>());
+                        for (int need : tag.get().needs()) {
+                            needs.add(need);
+                        }
                     } else {
                         others.add(id.getUniqueId());
                     }
@@ -253,24 +303,29 @@ public final class Check {
             }
         }
 
-        private static Optional<Integer> todoOf(TestIdentifier id) {
-            if (id.getSource().orElse(null) instanceof MethodSource source) {
-                try {
-                    Class<?> type = source.getJavaClass();
-                    Method method = source.getJavaMethod();
-                    ChecksTodo onMethod = method.getAnnotation(ChecksTodo.class);
+        /** The test's @ChecksTodo: on its method, else on its class or an enclosing one. */
+        private static Optional<ChecksTodo> tagOf(TestIdentifier id) {
+            try {
+                Class<?> type;
+                if (id.getSource().orElse(null) instanceof MethodSource source) {
+                    ChecksTodo onMethod = source.getJavaMethod().getAnnotation(ChecksTodo.class);
                     if (onMethod != null) {
-                        return Optional.of(onMethod.value());
+                        return Optional.of(onMethod);
                     }
-                    for (Class<?> c = type; c != null; c = c.getEnclosingClass()) {
-                        ChecksTodo onClass = c.getAnnotation(ChecksTodo.class);
-                        if (onClass != null) {
-                            return Optional.of(onClass.value());
-                        }
-                    }
-                } catch (RuntimeException e) {
+                    type = source.getJavaClass();
+                } else if (id.getSource().orElse(null) instanceof ClassSource source) {
+                    type = source.getJavaClass(); // a class's @BeforeAll failed: its tests' TODO
+                } else {
                     return Optional.empty();
                 }
+                for (Class<?> c = type; c != null; c = c.getEnclosingClass()) {
+                    ChecksTodo onClass = c.getAnnotation(ChecksTodo.class);
+                    if (onClass != null) {
+                        return Optional.of(onClass);
+                    }
+                }
+            } catch (RuntimeException e) {
+                return Optional.empty();
             }
             return Optional.empty();
         }
@@ -312,7 +367,13 @@ public final class Check {
                         Throwable thrown = result.getThrowable().orElse(null);
                         String message = thrown == null ? "failed"
                                 : thrown.getMessage() == null ? thrown.toString() : thrown.getMessage();
-                        failures.add(new Failure(name(id), message));
+                        Set<Integer> needs = new TreeSet<>();
+                        tagOf(id).ifPresent(tag -> {
+                            for (int need : tag.needs()) {
+                                needs.add(need);
+                            }
+                        });
+                        failures.add(new Failure(name(id), message, needs));
                     }
                 }
 
