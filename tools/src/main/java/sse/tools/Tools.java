@@ -30,10 +30,10 @@ public final class Tools {
             "                     (maintainers) generate lessons/ and carried/ from solutions/; refuses to replace",
             "                     a file edited since it was generated unless --force, which backs it up first",
             "  reset NN           put lesson NN's starter back as it was; your version is kept in .backups/",
-            "  steps --check [NN ...] [--show]",
+            "  steps --check [NN ...] [--show] [--alone]",
             "                     (maintainers) apply each lesson's TODOs one by one in a copy of the repository;",
-            "                     after each, the check must name the next TODO; then each TODO alone, where",
-            "                     -Dtodo=N must pass or name the earlier TODO its tests need",
+            "                     after each, the check must name the next TODO; with --alone, then each TODO",
+            "                     alone, where -Dtodo=N must pass or name the earlier TODO its tests need",
             "  learner-edits --check",
             "                     (maintainers) in a copy, edit three starters as a learner would; ./mvnw test must",
             "                     pass, the checks must say where each stands, and no edit may be overwritten",
@@ -109,8 +109,8 @@ public final class Tools {
                 }
                 try {
                     List<String> rest = options.subList(1, options.size());
-                    return TodoSteps.check(findRoot(), rest.stream().filter(o -> !o.equals("--show")).toList(),
-                            rest.contains("--show"), out);
+                    return TodoSteps.check(findRoot(), rest.stream().filter(o -> !o.equals("--show") && !o.equals("--alone")).toList(),
+                            rest.contains("--show"), rest.contains("--alone"), out);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                     return 1;
