@@ -65,6 +65,8 @@ public final class TrackerApp {
     private static final ObjectMapper JSON = new ObjectMapper(); // reads what the broker hands back
     /** How close to the door counts as there. */
     static final double ARRIVED_WITHIN = 5;
+    /** The longest a position's answer waits for the broker to hand it back (see awaitHeard). */
+    static final Duration HEARD_WITHIN = Duration.ofSeconds(2);
 
     /**
      * The knobs, with production defaults.
@@ -363,10 +365,31 @@ public final class TrackerApp {
         long at = System.currentTimeMillis();
         long eta = eta(delivery, posted.x(), posted.y());
         Broker.Stored stored = broker.publish(json(new Update(delivery.id(), "position", posted.x(), posted.y(), status, eta, at)), 0);
+        long newest = stored.id();
         if (!status.equals(before)) {
-            broker.publish(json(new Update(delivery.id(), "status", posted.x(), posted.y(), status, eta, at)), 0);
+            newest = broker.publish(json(new Update(delivery.id(), "status", posted.x(), posted.y(), status, eta, at)), 0).id();
         }
+        awaitHeard(newest);
         ctx.status(HttpStatus.ACCEPTED).json(new Accepted(stored.id()));
+    }
+
+    /**
+     * Waits, at most {@link #HEARD_WITHIN}, until this instance has heard {@code id} back from the broker
+     * (on the broker's thread, a moment after the publish): the courier's next position, sent as soon as
+     * this one is answered, is then compared with the status this one left, not with an older one.
+     */
+    private void awaitHeard(long id) {
+        long deadline = System.nanoTime() + HEARD_WITHIN.toNanos();
+        synchronized (feed) {
+            for (long left = HEARD_WITHIN.toNanos(); lastId < id && left > 0; left = deadline - System.nanoTime()) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(feed, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     private long eta(Delivery delivery, double x, double y) {
@@ -414,6 +437,7 @@ public final class TrackerApp {
                 history.clear(); // the broker trimmed what this instance never heard: older ids get a snapshot
             }
             lastId = stored.id();
+            feed.notifyAll(); // a post may be waiting to hear this id back
             if (delivery == null || !update.kind().matches("position|status")) {
                 return; // another app's event on the same broker
             }
