@@ -20,6 +20,7 @@ import sse.scaleout.Broker;
 import sse.scaleout.InMemoryBroker;
 import sse.scaleout.RedisBroker;
 import sse.support.Lesson;
+import sse.support.MediaType;
 import sse.support.SameOrigin;
 import sse.support.Scheduler;
 
@@ -28,6 +29,7 @@ import java.net.URI;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -63,6 +65,8 @@ public final class TrackerApp {
     private static final ObjectMapper JSON = new ObjectMapper(); // reads what the broker hands back
     /** How close to the door counts as there. */
     static final double ARRIVED_WITHIN = 5;
+    /** The longest a position's answer waits for the broker to hand it back (see awaitHeard). */
+    static final Duration HEARD_WITHIN = Duration.ofSeconds(2);
 
     /**
      * The knobs, with production defaults.
@@ -256,6 +260,7 @@ public final class TrackerApp {
     }
 
     private void signIn(Context ctx) {
+        requireForm(ctx);
         User user = people.signIn(ctx.formParam("name"), ctx.formParam("password"))
                 .orElseThrow(() -> new Rejected(HttpStatus.UNAUTHORIZED, "wrong name or password"));
         String token = sessions.start(user);
@@ -264,6 +269,25 @@ public final class TrackerApp {
         ctx.header("Set-Cookie", Sessions.COOKIE + "=" + token + "; Path=/; HttpOnly; SameSite=Strict; Max-Age="
                 + options.sessionLifetime().toSeconds());
         ctx.redirect(pageOf(user), HttpStatus.SEE_OTHER);
+    }
+
+    /**
+     * A sign-in is a form in UTF-8, as the page sends it; anything else is a 415 before the body is read.
+     * No parameter but the charset: Javalin finds the charset by splitting the header at ";" and "=", and
+     * fails with a 500 on what it cannot split that way ("; charset", "; charsetx=1", an unknown charset).
+     */
+    private static void requireForm(Context ctx) {
+        List<String> types = Collections.list(ctx.req().getHeaders("Content-Type"));
+        try {
+            MediaType type = MediaType.parse(types.size() == 1 ? types.get(0) : "");
+            if (type.is("application", "x-www-form-urlencoded") && type.parameters().stream()
+                    .allMatch(parameter -> parameter.name().equals("charset") && parameter.value().equalsIgnoreCase("utf-8"))) {
+                return;
+            }
+        } catch (MediaType.Invalid notAMediaType) {
+            // refused below, as any other type is
+        }
+        throw new Rejected(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "send the sign-in as a form: Content-Type: application/x-www-form-urlencoded");
     }
 
     private void signOut(Context ctx) {
@@ -331,10 +355,31 @@ public final class TrackerApp {
         long at = System.currentTimeMillis();
         long eta = eta(delivery, posted.x(), posted.y());
         Broker.Stored stored = broker.publish(json(new Update(delivery.id(), "position", posted.x(), posted.y(), status, eta, at)), 0);
+        long newest = stored.id();
         if (!status.equals(before)) {
-            broker.publish(json(new Update(delivery.id(), "status", posted.x(), posted.y(), status, eta, at)), 0);
+            newest = broker.publish(json(new Update(delivery.id(), "status", posted.x(), posted.y(), status, eta, at)), 0).id();
         }
+        awaitHeard(newest);
         ctx.status(HttpStatus.ACCEPTED).json(new Accepted(stored.id()));
+    }
+
+    /**
+     * Waits, at most {@link #HEARD_WITHIN}, until this instance has heard {@code id} back from the broker
+     * (on the broker's thread, a moment after the publish): the courier's next position, sent as soon as
+     * this one is answered, is then compared with the status this one left, not with an older one.
+     */
+    private void awaitHeard(long id) {
+        long deadline = System.nanoTime() + HEARD_WITHIN.toNanos();
+        synchronized (feed) {
+            for (long left = HEARD_WITHIN.toNanos(); lastId < id && left > 0; left = deadline - System.nanoTime()) {
+                try {
+                    TimeUnit.NANOSECONDS.timedWait(feed, left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     private long eta(Delivery delivery, double x, double y) {
@@ -382,6 +427,7 @@ public final class TrackerApp {
                 history.clear(); // the broker trimmed what this instance never heard: older ids get a snapshot
             }
             lastId = stored.id();
+            feed.notifyAll(); // a post may be waiting to hear this id back
             if (delivery == null || !update.kind().matches("position|status")) {
                 return; // another app's event on the same broker
             }

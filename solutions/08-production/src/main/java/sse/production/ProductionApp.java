@@ -44,6 +44,7 @@ import java.util.function.Predicate;
 import static sse.production.StreamServer.daemon;
 import static sse.production.StreamServer.idOf;
 import static sse.production.StreamServer.json;
+import static sse.production.StreamServer.queryParam;
 
 /**
  * Lesson 08: lesson 07's feed, made ready for production.
@@ -278,7 +279,7 @@ public final class ProductionApp {
         }
         Set<Topic> topics;
         try {
-            topics = Topic.parse(ctx.queryParam("topics"));
+            topics = Topic.parse(queryParam(ctx, "topics"));
         } catch (IllegalArgumentException bad) {
             ctx.status(HttpStatus.BAD_REQUEST).json(new Problem(bad.getMessage()));
             return;
@@ -287,7 +288,7 @@ public final class ProductionApp {
         // opens a new EventSource cannot set headers: it passes the id in the URL instead.
         String lastEventId = ctx.header("Last-Event-ID");
         if (lastEventId == null) {
-            lastEventId = ctx.queryParam("lastEventId");
+            lastEventId = queryParam(ctx, "lastEventId");
         }
         HttpServletResponse res = ctx.res();
         res.setStatus(200);

@@ -39,6 +39,7 @@ import java.util.function.Predicate;
 import static sse.production.StreamServer.daemon;
 import static sse.production.StreamServer.idOf;
 import static sse.production.StreamServer.json;
+import static sse.production.StreamServer.queryParam;
 
 /**
  * Lesson 09: one instance of a feed that runs on several.
@@ -273,14 +274,14 @@ public final class ScaleOutApp {
         }
         Set<Topic> topics;
         try {
-            topics = Topic.parse(ctx.queryParam("topics"));
+            topics = Topic.parse(queryParam(ctx, "topics"));
         } catch (IllegalArgumentException bad) {
             ctx.status(HttpStatus.BAD_REQUEST).json(new Problem(bad.getMessage()));
             return;
         }
         String lastEventId = ctx.header("Last-Event-ID");
         if (lastEventId == null) {
-            lastEventId = ctx.queryParam("lastEventId");
+            lastEventId = queryParam(ctx, "lastEventId");
         }
         HttpServletResponse res = ctx.res();
         res.setStatus(200);

@@ -11,6 +11,7 @@ import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.net.http.HttpHeaders;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -93,7 +94,21 @@ public final class EventStream implements AutoCloseable {
      * here replaces the default of the same name ({@code Accept}, {@code Host}).
      */
     public static EventStream open(URI uri, Map<String, String> headers) {
-        Socket socket = connect(uri, headers);
+        return open(uri, targetOf(uri), headers, StandardCharsets.UTF_8);
+    }
+
+    /**
+     * Opens a stream on {@code server} (its address only) with a request target sent exactly as given, and
+     * the request written in ISO-8859-1, one byte for each character up to U+00FF: what a {@code URI} refuses
+     * to carry (a malformed escape such as {@code %zz}) and any byte HTTP allows in a header value (0x80 to
+     * 0xFF as well, where UTF-8 would send two) reach the server as they are.
+     */
+    public static EventStream openRaw(URI server, String target, Map<String, String> headers) {
+        return open(server.resolve("/"), target, headers, StandardCharsets.ISO_8859_1);
+    }
+
+    private static EventStream open(URI uri, String target, Map<String, String> headers, Charset charset) {
+        Socket socket = connect(uri, target, headers, charset);
         try {
             socket.setSoTimeout((int) HEADERS_TIMEOUT.toMillis());
             return start(socket, uri);
@@ -114,7 +129,7 @@ public final class EventStream implements AutoCloseable {
      * the connection is dropped after a minute without headers.
      */
     public static CompletableFuture<EventStream> openLater(URI uri) {
-        Socket socket = connect(uri, Map.of());
+        Socket socket = connect(uri, targetOf(uri), Map.of(), StandardCharsets.UTF_8);
         CompletableFuture<EventStream> later = new CompletableFuture<>();
         Thread waiter = new Thread(() -> {
             try {
@@ -130,8 +145,14 @@ public final class EventStream implements AutoCloseable {
         return later;
     }
 
+    /** The request target of {@code uri}: its path (at least "/") and query, as they are written in it. */
+    private static String targetOf(URI uri) {
+        return (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
+                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+    }
+
     /** Connects (loopback only) and sends the request; the answer is read by {@link #start}. */
-    private static Socket connect(URI uri, Map<String, String> extra) {
+    private static Socket connect(URI uri, String target, Map<String, String> extra, Charset charset) {
         if (!"http".equalsIgnoreCase(uri.getScheme())) {
             throw new IllegalArgumentException("EventStream speaks plain HTTP/1.1 only: " + uri);
         }
@@ -148,8 +169,6 @@ public final class EventStream implements AutoCloseable {
             headers.keySet().removeIf(name::equalsIgnoreCase);
             headers.put(name, value);
         });
-        String target = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
-                + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
         StringBuilder request = new StringBuilder("GET ").append(target).append(" HTTP/1.1\r\n");
         headers.forEach((name, value) -> request.append(name).append(": ").append(value).append("\r\n"));
         request.append("\r\n");
@@ -158,7 +177,7 @@ public final class EventStream implements AutoCloseable {
             socket.setTcpNoDelay(true);
             socket.connect(new InetSocketAddress(host, port), (int) HEADERS_TIMEOUT.toMillis());
             OutputStream out = socket.getOutputStream();
-            out.write(request.toString().getBytes(StandardCharsets.UTF_8));
+            out.write(request.toString().getBytes(charset));
             out.flush();
             return socket;
         } catch (IOException e) {

@@ -14,6 +14,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
 import java.util.TreeMap;
+import java.util.function.Function;
 
 /**
  * Seeded random {@code POST /movies}: bodies that are a good movie with a few bytes changed, added or
@@ -35,8 +36,9 @@ public final class PostFuzz {
             "application", "/", "json", ";", ";", " ", "\t", "charset=utf-8", "charset=UTF-8", "charset=\"utf-8\"",
             "charset=latin1", "charset", "charset=", "=", "\"", "\\", ",", "x=y", "x=\"a;b\"", "q=0.5", "*/*", "\u00e9", "\u00ff"};
 
-    /** What a run sent and what came back. */
-    public record Outcome(int sent, List<Long> acceptedIds, TreeMap<Integer, Integer> statuses, long millis) {
+    /** What a run sent and what came back; {@code acceptedBodies} are the bodies of {@code acceptedIds}, in the same order. */
+    public record Outcome(int sent, List<Long> acceptedIds, List<byte[]> acceptedBodies, TreeMap<Integer, Integer> statuses,
+                          long millis) {
         @Override
         public String toString() {
             return sent + " posts in " + millis + " ms, " + acceptedIds.size() + " accepted, statuses " + statuses;
@@ -50,6 +52,7 @@ public final class PostFuzz {
     public static Outcome run(TestServer server, long seed, int bodies, int contentTypes) {
         Random random = new Random(seed);
         List<Long> accepted = new ArrayList<>();
+        List<byte[]> acceptedBodies = new ArrayList<>();
         TreeMap<Integer, Integer> statuses = new TreeMap<>();
         long started = System.nanoTime();
         for (int i = 0; i < bodies; i++) {
@@ -57,6 +60,9 @@ public final class PostFuzz {
             HttpResponse<String> answer = server.post("/movies", "application/json", HttpRequest.BodyPublishers.ofByteArray(body));
             check(answer.statusCode(), answer.headers().firstValue("Content-Type").orElse(""), answer.body(),
                     "body " + HexFormat.of().formatHex(body) + " (seed " + seed + ", post " + i + ")", accepted, statuses);
+            if (answer.statusCode() == 201) {
+                acceptedBodies.add(body);
+            }
         }
         for (int i = 0; i < contentTypes; i++) {
             String type = contentType(random);
@@ -64,8 +70,11 @@ public final class PostFuzz {
                     MOVIE.getBytes(StandardCharsets.UTF_8));
             check(answer.status(), answer.header("Content-Type").orElse(""), answer.body(),
                     "Content-Type \"" + type + "\" (seed " + seed + ", header " + i + ")", accepted, statuses);
+            if (answer.status() == 201) {
+                acceptedBodies.add(MOVIE.getBytes(StandardCharsets.UTF_8));
+            }
         }
-        return new Outcome(bodies + contentTypes, accepted, statuses, (System.nanoTime() - started) / 1_000_000);
+        return new Outcome(bodies + contentTypes, accepted, acceptedBodies, statuses, (System.nanoTime() - started) / 1_000_000);
     }
 
     /**
@@ -112,8 +121,21 @@ public final class PostFuzz {
         if (status < 400 || status >= 500) {
             throw new AssertionError("every post should get a 201 or a 4xx, got " + status + " " + body + " for " + what);
         }
-        JsonNode error = read(body).path("error");
-        if (!contentType.startsWith("application/json") || !error.isTextual() || error.textValue().isBlank()) {
+        assertJsonError(status, contentType, body, what);
+    }
+
+    /**
+     * Fails unless a refusal says why as JSON: {@code Content-Type: application/json} and
+     * {@code {"error": "..."}} with words in it. {@code what} names the request, for the message.
+     */
+    public static void assertJsonError(int status, String contentType, String body, String what) {
+        JsonNode error;
+        try {
+            error = JSON.readTree(body).path("error");
+        } catch (IOException notJson) {
+            error = null;
+        }
+        if (!contentType.startsWith("application/json") || error == null || !error.isTextual() || error.textValue().isBlank()) {
             throw new AssertionError("a " + status + " should be JSON {\"error\": \"...\"}, got " + contentType + " " + body + " for " + what);
         }
     }
@@ -128,17 +150,26 @@ public final class PostFuzz {
 
     /** A good movie, mostly, with one to three bytes or sequences changed; sometimes only random bytes. */
     static byte[] body(Random random) {
+        return body(random, PostFuzz::movie);
+    }
+
+    private static byte[] movie(Random random) {
+        String title = random.nextInt(4) == 0 ? "Am\u00e9lie \ud83c\udfac" : "The Matrix";
+        return ("{\"title\":\"" + title + "\",\"year\":" + (1980 + random.nextInt(40)) + "}").getBytes(StandardCharsets.UTF_8);
+    }
+
+    /**
+     * A body for any endpoint: one in twenty is up to 63 random bytes; the rest are a good body, made by
+     * {@code good}, with zero to three bytes or sequences changed, added or taken away (zero: some are good).
+     */
+    public static byte[] body(Random random, Function<Random, byte[]> good) {
         if (random.nextInt(20) == 0) {
             byte[] noise = new byte[random.nextInt(64)];
             random.nextBytes(noise);
             return noise;
         }
-        String title = random.nextInt(4) == 0 ? "Am\u00e9lie \ud83c\udfac" : "The Matrix";
-        byte[] start = ("{\"title\":\"" + title + "\",\"year\":" + (1980 + random.nextInt(40)) + "}").getBytes(StandardCharsets.UTF_8);
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        out.writeBytes(start);
+        byte[] body = good.apply(random);
         int changes = random.nextInt(4); // zero changes: some posts are good
-        byte[] body = out.toByteArray();
         for (int c = 0; c < changes; c++) {
             int at = random.nextInt(body.length + 1);
             byte[] piece = switch (random.nextInt(5)) {
@@ -161,12 +192,22 @@ public final class PostFuzz {
 
     /** One to six pieces of a media type, glued together. */
     static String contentType(Random random) {
+        return contentType(random, "application/json");
+    }
+
+    /**
+     * One to six pieces of a media type glued together, after {@code good} half of the time: the pieces
+     * of JSON's type and its parameters, and {@code morePieces} (an endpoint's own type, for example).
+     */
+    public static String contentType(Random random, String good, String... morePieces) {
+        List<String> pieces = new ArrayList<>(List.of(TYPE_PIECES));
+        pieces.addAll(List.of(morePieces));
         StringBuilder type = new StringBuilder();
         if (random.nextBoolean()) {
-            type.append("application/json");
+            type.append(good);
         }
         for (int n = random.nextInt(6); n >= 0; n--) {
-            type.append(TYPE_PIECES[random.nextInt(TYPE_PIECES.length)]);
+            type.append(pieces.get(random.nextInt(pieces.size())));
         }
         return type.toString();
     }
