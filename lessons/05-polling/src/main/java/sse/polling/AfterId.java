@@ -1,6 +1,7 @@
 package sse.polling;
 
 import io.javalin.http.Context;
+import sse.support.Query;
 
 import java.util.List;
 import java.util.regex.Pattern;
@@ -23,9 +24,9 @@ public final class AfterId {
     private AfterId() {
     }
 
-    /** The request's {@code after}, or a 400. */
+    /** The request's {@code after}, or a 400. Read with {@link Query}: Javalin's own reading depends on the Content-Type. */
     public static long from(Context ctx) {
-        return parse(ctx.queryParams("after"));
+        return parse(Query.values(ctx, "after"));
     }
 
     /** Every value the query string gave for {@code after} (none, one, or more) as one id, or a 400. */

@@ -16,6 +16,7 @@ import sse.production.StreamServer;
 import sse.production.Topic;
 import sse.registry.PostedMovie;
 import sse.support.Lesson;
+import sse.support.Query;
 import sse.support.SameOrigin;
 import sse.support.Scheduler;
 
@@ -39,7 +40,6 @@ import java.util.function.Predicate;
 import static sse.production.StreamServer.daemon;
 import static sse.production.StreamServer.idOf;
 import static sse.production.StreamServer.json;
-import static sse.production.StreamServer.queryParam;
 
 /**
  * Lesson 09: one instance of a feed that runs on several.
@@ -274,14 +274,14 @@ public final class ScaleOutApp {
         }
         Set<Topic> topics;
         try {
-            topics = Topic.parse(queryParam(ctx, "topics"));
+            topics = Topic.parse(Query.first(ctx, "topics"));
         } catch (IllegalArgumentException bad) {
             ctx.status(HttpStatus.BAD_REQUEST).json(new Problem(bad.getMessage()));
             return;
         }
         String lastEventId = ctx.header("Last-Event-ID");
         if (lastEventId == null) {
-            lastEventId = queryParam(ctx, "lastEventId");
+            lastEventId = Query.first(ctx, "lastEventId");
         }
         HttpServletResponse res = ctx.res();
         res.setStatus(200);

@@ -7,6 +7,8 @@ import org.eclipse.jetty.util.thread.ThreadPool;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.DisplayName;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 import sse.check.Cases;
 import sse.check.Await;
 import sse.check.ChecksTodo;
@@ -207,6 +209,24 @@ class PollingTest {
                     + "was wrong (mention \"" + bad.mentions() + "\"), got \"" + error.textValue() + "\". " + TODO_1);
             assertEquals(0, stats().path("waitingLongPolls").asInt(-1), "a refused poll does not wait");
         });
+    }
+
+    @ParameterizedTest(name = "Content-Type: [{0}]")
+    @ValueSource(strings = {"text/plain; charset", "charset=x", "application/json; charset=ebcdic", ";;"})
+    @ChecksTodo(1)
+    @DisplayName("a Content-Type on a poll, which a GET has no reason to send, changes nothing")
+    void contentTypeOfAPollChangesNothing(String contentType) {
+        start(1000, LONG_TIMEOUT);
+        postNumbered(3);
+        // The short poll: the long poll reads after with the same AfterId.from, and answers only after TODO 2.
+        String path = "/movies?after=1";
+        HttpRequest request = HttpRequest.newBuilder(server.uri(path)).header("Content-Type", contentType)
+                .timeout(Duration.ofSeconds(10)).build();
+        HttpResponse<String> answer = answer(HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8)),
+                AT_ONCE, "GET " + path + " was not answered at once. " + TODO_1);
+        assertEquals(List.of(2L, 3L), ids(moviesOf(answer, "GET " + path + " with Content-Type: " + contentType,
+                "AfterId.from (given) reads after as UTF-8, whatever the request's Content-Type says (Javalin's "
+                        + "own ctx.queryParams would use its charset). " + TODO_1)));
     }
 
     @Test

@@ -19,6 +19,7 @@ import sse.production.Outbox.End;
 import sse.production.Outbox.Limits;
 import sse.registry.PostedMovie;
 import sse.support.Lesson;
+import sse.support.Query;
 import sse.support.SameOrigin;
 import sse.support.Scheduler;
 
@@ -44,7 +45,6 @@ import java.util.function.Predicate;
 import static sse.production.StreamServer.daemon;
 import static sse.production.StreamServer.idOf;
 import static sse.production.StreamServer.json;
-import static sse.production.StreamServer.queryParam;
 
 /**
  * Lesson 08: lesson 07's feed, made ready for production.
@@ -279,7 +279,7 @@ public final class ProductionApp {
         }
         Set<Topic> topics;
         try {
-            topics = Topic.parse(queryParam(ctx, "topics"));
+            topics = Topic.parse(Query.first(ctx, "topics"));
         } catch (IllegalArgumentException bad) {
             ctx.status(HttpStatus.BAD_REQUEST).json(new Problem(bad.getMessage()));
             return;
@@ -288,7 +288,7 @@ public final class ProductionApp {
         // opens a new EventSource cannot set headers: it passes the id in the URL instead.
         String lastEventId = ctx.header("Last-Event-ID");
         if (lastEventId == null) {
-            lastEventId = queryParam(ctx, "lastEventId");
+            lastEventId = Query.first(ctx, "lastEventId");
         }
         HttpServletResponse res = ctx.res();
         res.setStatus(200);

@@ -2,21 +2,18 @@ package sse.production;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.javalin.http.Context;
 import org.eclipse.jetty.server.HttpConfiguration;
 import org.eclipse.jetty.server.HttpConnectionFactory;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
 
-import java.net.URLDecoder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * The small parts a stream server is built with from this lesson on: the reading of {@code Last-Event-ID}
- * and of the stream's query, JSON for an event's data, the writers' threads and a connector with room
+ * The small parts a stream server is built with from this lesson on: the reading of {@code Last-Event-ID},
+ * JSON for an event's data, the writers' threads and a connector with room
  * for a reconnection storm.
  * Lessons 09 and 10 use them from here, through {@code carried/08-production}, instead of a copy each.
  */
@@ -58,31 +55,6 @@ public final class StreamServer {
             return -1;
         }
         // (end of lesson 07's code)
-    }
-
-    /**
-     * The first value of the query parameter {@code name}, decoded as UTF-8, or null if there is none; a
-     * parameter that does not decode ({@code %zz}) is skipped. Not Javalin's {@code ctx.queryParam}: it
-     * decodes the query with the charset of the request's {@code Content-Type}, a header a GET has no
-     * reason to send, and when that header is odd it answers 500 ({@code text/plain; charset}) or drops
-     * every parameter ({@code charset=x}): a stream would then lose its {@code lastEventId} and its replay.
-     */
-    public static String queryParam(Context ctx, String name) {
-        String query = ctx.queryString();
-        if (query == null) {
-            return null;
-        }
-        for (String pair : query.split("&")) {
-            int equals = pair.indexOf('=');
-            try {
-                if (URLDecoder.decode(equals < 0 ? pair : pair.substring(0, equals), StandardCharsets.UTF_8).equals(name)) {
-                    return equals < 0 ? "" : URLDecoder.decode(pair.substring(equals + 1), StandardCharsets.UTF_8);
-                }
-            } catch (IllegalArgumentException malformed) {
-                // not a parameter anyone can read: skipped
-            }
-        }
-        return null;
     }
 
     /** The value as JSON (a record becomes an object): an event's data, or what goes through a broker. */
