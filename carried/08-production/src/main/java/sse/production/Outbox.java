@@ -65,6 +65,7 @@ public final class Outbox implements WriteListener, AsyncListener {
     private int uncountedAhead; // guarded by this: frames at the head queued by begin(), not counted
     private boolean drainScheduled; // guarded by this: a drain is waiting in the writers' queue
     private boolean unflushed; // guarded by this: frames written since the last flush
+    private boolean begun; // guarded by this: begin() has queued the first frames
     private boolean finishing; // guarded by this: end the stream once the queue is written
     private End ended; // guarded by this: null while the stream is open
     private long lastQueuedNanos = System.nanoTime(); // guarded by this: when a frame was last queued
@@ -97,11 +98,13 @@ public final class Outbox implements WriteListener, AsyncListener {
     /**
      * Queues a frame for this client and makes sure a writer will write it. Never blocks and never writes.
      *
-     * @return false if the stream has ended, or has just been cut off because its queue was full
+     * @return false if the stream has ended, or has just been cut off because its queue was full, or has
+     *         not begun: a timer that runs without the feed lock (the heartbeat, the stats) may meet a new
+     *         stream between its joining the list and its first frames, and what it sends then is not needed
      */
     public boolean offer(byte[] frame) {
         synchronized (this) {
-            if (ended != null || finishing) {
+            if (ended != null || finishing || !begun) {
                 return false;
             }
             // Lesson 08, TODO 2 (done): a queue without a limit lets one client that stops reading hold ever more memory.
@@ -132,9 +135,10 @@ public final class Outbox implements WriteListener, AsyncListener {
      */
     public void begin(List<byte[]> frames) {
         synchronized (this) {
-            if (ended != null || finishing || !queue.isEmpty()) {
-                throw new IllegalStateException("the first frames go first, into an open stream's empty queue");
+            if (ended != null || finishing || begun) {
+                throw new IllegalStateException("the first frames go first, once, into an open stream");
             }
+            begun = true;
             queue.addAll(frames);
             uncountedAhead = frames.size();
             if (drainScheduled || frames.isEmpty()) {
