@@ -263,8 +263,20 @@ public final class EventStream implements AutoCloseable {
         }
     }
 
+    /** A body decoded from its transfer coding: reads are always of a buffer, one byte too. */
+    private abstract static class Body extends InputStream {
+        @Override
+        public int read() throws IOException {
+            byte[] one = new byte[1];
+            return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
+        }
+
+        @Override
+        public abstract int read(byte[] buffer, int offset, int length) throws IOException;
+    }
+
     /** A chunked body, decoded as it arrives; -1 after the last chunk. */
-    private static final class Chunked extends InputStream {
+    private static final class Chunked extends Body {
         private final InputStream in;
         private long left;
         private boolean afterChunk;
@@ -272,12 +284,6 @@ public final class EventStream implements AutoCloseable {
 
         Chunked(InputStream in) {
             this.in = in;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
         }
 
         @Override
@@ -333,19 +339,13 @@ public final class EventStream implements AutoCloseable {
     }
 
     /** A body of a known length. */
-    private static final class Limited extends InputStream {
+    private static final class Limited extends Body {
         private final InputStream in;
         private long left;
 
         Limited(InputStream in, long length) {
             this.in = in;
             this.left = length;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] one = new byte[1];
-            return read(one, 0, 1) == -1 ? -1 : one[0] & 0xff;
         }
 
         @Override
