@@ -151,11 +151,14 @@ class ProductionTest {
         start(options());
         EventStream both = join("?topics=movies,stats", Map.of());
         EventStream statsOnly = join("?topics=stats", Map.of());
+        // The headers come before the server has joined a stream; its first frames after: wait for them.
+        ServerSentEvent first = both.next(WITHIN, "The welcome. " + TODO_1);
+        statsOnly.awaitRaw(raw -> raw.startsWith("retry: "), WITHIN, "A stream starts with its retry: line. " + TODO_1);
         post("The Matrix", 1999);
         ServerSentEvent stats = statsOnly.next(WITHIN, "Stats come every 100 ms in this test. " + TODO_1);
         assertEquals("stats", stats.type(), "a stats-only stream gets no welcome and no movie, got " + stats);
         assertTrue(json(stats.data()).has("streams"), "the server's figures: " + stats.data());
-        Set<String> types = new HashSet<>();
+        Set<String> types = new HashSet<>(Set.of(first.type()));
         Await.until(() -> {
             ServerSentEvent next = both.next(WITHIN, "Both topics on one stream. " + TODO_1);
             types.add(next.type());

@@ -167,6 +167,9 @@ class TrackerTest {
         String courier2 = t.signIn(d2.courier());
         for (String forged : List.of("0", "1", "3", "99999", "abc", "-1")) {
             EventStream stream = t.stream(c2, Map.of("Last-Event-ID", forged));
+            // The headers come before the server has joined the stream; its retry: line after: wait for it,
+            // so that the position below is sent live, whatever the forged id brings.
+            stream.awaitRaw(raw -> raw.startsWith("retry: "), WITHIN, "A stream starts with its retry: line. " + TODO_1);
             Point q = along(d2, 1);
             long id = t.move(courier2, d2, q.x(), q.y());
             for (ServerSentEvent event = stream.next(WITHIN, "customer2's own position. " + TODO_2);
